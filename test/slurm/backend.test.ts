@@ -5,14 +5,14 @@
 // minute and slurmctld checks limits every 30 s).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { SlurmBackend } from '../../src/engine/backends/slurm';
 import { localExperiment } from '../ssh/helpers';
 import { sshdAvailable, type SshdHarness } from '../ssh/sshd';
 import { SlurmCluster, slurmUnavailable } from './cluster';
-import { follow, makeSlurmBackend, sleep, sleepJob, startLoginNode, waitFor } from './helpers';
+import { follow, gatedJob, makeSlurmBackend, sleep, sleepJob, startLoginNode, waitFor } from './helpers';
 
 const skip = !sshdAvailable() ? 'OpenSSH server (/usr/sbin/sshd) is not installed' : (slurmUnavailable() ?? false);
 let cluster: SlurmCluster;
@@ -125,8 +125,12 @@ describe('slurm backend', { skip, concurrency: true }, () => {
 // Run on their own: restarting the controller would disturb the concurrent tests above.
 describe('slurm backend, one at a time', { skip }, () => {
   test('parallel jobs run at the same time', async () => {
-    const jobs = ['par1', 'par2', 'par3'].map((n) => sleepJob(n, 3));
+    // All three wait on one gate, opened once all three are running: however slow the starts.
+    const gate = join(exp, 'parallel.gate');
+    const jobs = ['par1', 'par2', 'par3'].map((n) => gatedJob(n, gate));
     for (const j of jobs) await backend.start(j);
+    for (const j of jobs) await waitFor(backend, j, ['running']);
+    writeFileSync(gate, '');
     const results = await Promise.all(jobs.map((j, i) => follow(backend, j, logOf(`par${i + 1}`))));
     for (const r of results) assert.deepEqual([r.final.state, r.final.exitCode], ['exited', 0]);
     const spans = results.map((r) => [r.final.startedAtMs ?? 0, r.final.finishedAtMs ?? 0]);
@@ -135,29 +139,33 @@ describe('slurm backend, one at a time', { skip }, () => {
   });
 
   test('the controller restarted during a job: polls keep answering and the job completes', { timeout: 120_000 }, async () => {
-    const job = sleepJob('ctlrestart', 8);
+    // The job runs until the controller is back: its end never races the restart.
+    const gate = join(exp, 'ctlrestart.gate');
+    const job = gatedJob('ctlrestart', gate);
     await backend.start(job);
     await waitFor(backend, job, ['running']);
-    let duringDown: string | undefined;
     const restart = cluster.restartController(3000);
     await sleep(1000);
-    duringDown = (await backend.poll(job)).state; // squeue cannot reach the controller now
+    const duringDown = (await backend.poll(job)).state; // squeue cannot reach the controller now
     await restart;
+    writeFileSync(gate, '');
     const { final } = await follow(backend, job, logOf('ctlrestart'), { pollMs: 500 });
     assert.equal(duringDown, 'running', 'while the controller is down the run folder says running');
     assert.deepEqual([final.state, final.exitCode], ['exited', 0]);
   });
 
   test('a requeued job is followed through its second run; its log is appended', { timeout: 120_000 }, async () => {
-    const job = sleepJob('requeue', 4);
+    // The first run lasts until the requeue has happened; the second finds the gate open and ends.
+    const gate = join(exp, 'requeue.gate');
+    const job = gatedJob('requeue', gate);
     await backend.start(job);
     const first = await waitFor(backend, job, ['running']);
     const id = /^slurm:(\d+)@/.exec(first.where ?? '')?.[1] ?? '';
-    await sleep(1000);
     const r = cluster.client('scontrol', ['requeue', id]);
     assert.equal(r.code, 0, r.out);
     // SLURM holds a requeued job back for a while (BeginTime); let it start again now.
     await waitFor(backend, job, ['starting']);
+    writeFileSync(gate, '');
     for (let i = 0; i < 20 && cluster.client('scontrol', ['update', `JobId=${id}`, 'StartTime=now']).code !== 0; i++) await sleep(500);
     const { final, seen } = await follow(backend, job, logOf('requeue'), { pollMs: 500 });
     assert.deepEqual([final.state, final.exitCode], ['exited', 0]);
@@ -168,13 +176,15 @@ describe('slurm backend, one at a time', { skip }, () => {
   });
 
   test('a new client (another process) re-attaches to a running job from the run folder', async () => {
-    const job = sleepJob('reattach', 3);
+    // The job runs until the child, having seen it running, opens the gate: no race with its end.
+    const gate = join(exp, 'reattach.gate');
+    const job = gatedJob('reattach', gate);
     await backend.start(job);
     await waitFor(backend, job, ['running']);
     const child = spawnSync(process.execPath, [join(__dirname, 'reattachChild.js')], {
       encoding: 'utf8',
-      timeout: 60_000,
-      env: { ...process.env, SLURM_TEST_ARGS: JSON.stringify({ sshConfig: h.sshConfigPath, knownHosts: h.knownHostsPath, host: h.host, exp, remote, job }) },
+      timeout: 120_000,
+      env: { ...process.env, SLURM_TEST_ARGS: JSON.stringify({ sshConfig: h.sshConfigPath, knownHosts: h.knownHostsPath, host: h.host, exp, remote, job, gate }) },
     });
     assert.equal(child.status, 0, child.stderr);
     const states = JSON.parse(child.stdout) as { first: string; final: string; exitCode: number };

@@ -49,6 +49,18 @@ export function sleepJob(node: string, seconds: number, exit = 0): StageJob {
   };
 }
 
+/** A job that ticks until `gate` exists, then exits: its lifetime is controlled by the test, not by a clock. */
+export function gatedJob(node: string, gate: string): StageJob {
+  return {
+    runDir: `nodes/${node}/run/train`,
+    argv: ['bash', '-c', `i=0; until [ -e "$1" ]; do i=$((i+1)); echo "tick $i"; sleep 0.2; done; exit 0`, 'gated', gate],
+    env: {},
+    inputs: [],
+    outputs: [],
+    label: `${node} train`,
+  };
+}
+
 /** Streams the job's log into `logFile` until it ends; returns the final status and every status seen. */
 export async function follow(backend: Backend, job: StageJob, logFile: string, opts: { pollMs?: number; onStatus?: (s: JobStatus) => Promise<void> | void } = {}): Promise<{ final: JobStatus; seen: JobStatus[] }> {
   let offset = existsSync(logFile) ? statSync(logFile).size : 0;
