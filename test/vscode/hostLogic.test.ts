@@ -31,6 +31,16 @@ test('LogTail reads only appended bytes and follows a growing file', () => {
   assert.equal(tail.content(), 'rewritten\n', 'a truncated file starts over');
 });
 
+test('LogTail shows the trainer progress lines for people, not as raw JSON', () => {
+  const path = join(dir, 'progress.log');
+  writeFileSync(path, 'loading\nTREX_PROGRESS {"step": 3, "total": 30, "loss": 1.23456, "epoch": 0.1}\nTREX_PROGRESS not json\ndone\n');
+  const tail = new LogTail(path, 1 << 20);
+  tail.poll();
+  const shown = tail.content();
+  assert.equal(shown, 'loading\n[progress] step 3/30 · loss 1.2346 · epoch 0.10\nTREX_PROGRESS not json\ndone\n');
+  assert.ok(!/TREX_PROGRESS \{/.test(shown));
+});
+
 test('LogTail keeps multi-byte characters whole across reads', () => {
   const path = join(dir, 'utf8.log');
   const bytes = Buffer.from('loss ≤ 0.5 ✓\n', 'utf8');

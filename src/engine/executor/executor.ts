@@ -12,7 +12,7 @@ import type { NodeResult, StageName } from '../tree/events';
 import type { TreeNode } from '../tree/tree';
 import { planNodeStages, writeRenderedFiles } from '../frameworks';
 import { readMetrics } from './metrics';
-import { LineSplitter, parseProgressLine, type StageProgress } from './progress';
+import { LineSplitter, parseProgressLine, renderProgressLines, type StageProgress } from './progress';
 
 export interface ExecutorOptions {
   reuse: ReuseSettings;
@@ -200,7 +200,7 @@ export class NodeExecutor {
   private logTail(id: string, stage: StageName): string {
     try {
       const text = readFileSync(this.logPath(id, stage), 'utf8');
-      return text.split('\n').slice(-TAIL_LINES).join('\n');
+      return renderProgressLines(text.split('\n').slice(-TAIL_LINES).join('\n'));
     } catch {
       return '';
     }

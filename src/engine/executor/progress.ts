@@ -34,3 +34,26 @@ export function parseProgressLine(line: string): { step?: number; total?: number
     return null;
   }
 }
+
+/** One progress record as a person reads it: "step 12/30 · loss 1.2345 · epoch 0.40". */
+export function describeProgress(p: { step?: number; total?: number; loss?: number; epoch?: number }): string {
+  const parts: string[] = [];
+  if (p.step !== undefined) parts.push(p.total !== undefined ? `step ${p.step}/${p.total}` : `step ${p.step}`);
+  if (p.loss !== undefined) parts.push(`loss ${p.loss.toFixed(4)}`);
+  if (p.epoch !== undefined) parts.push(`epoch ${p.epoch.toFixed(2)}`);
+  return parts.length ? parts.join(' · ') : 'progress';
+}
+
+/**
+ * Log text for people: each `TREX_PROGRESS {json}` line (written for the engine) becomes
+ * "[progress] step 12/30 · loss 1.2345"; every other line is kept as it is.
+ */
+export function renderProgressLines(text: string): string {
+  if (!text.includes(PREFIX)) return text;
+  return text.replace(/^(.*)$/gm, (line) => {
+    const p = parseProgressLine(line);
+    if (!p) return line;
+    const before = line.slice(0, line.indexOf(PREFIX));
+    return `${before}[progress] ${describeProgress(p)}`;
+  });
+}

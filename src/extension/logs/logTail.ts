@@ -2,6 +2,7 @@
 // of its end in memory: a 100 MB log costs one read of its last megabyte, then small reads.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
+import { renderProgressLines } from '../../engine/executor/progress';
 
 const MAX_READ = 4 << 20;
 
@@ -67,11 +68,12 @@ export class LogTail {
     }
   }
 
-  /** The text to show, with a first line saying what was left out. */
+  /** The text to show, progress lines rendered for people, with a first line saying what was left out. */
   content(): string {
-    if (!this.truncated) return this.text;
+    const text = renderProgressLines(this.text);
+    if (!this.truncated) return text;
     const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MB`;
-    return `[TREX] Showing the last ${mb(this.size - this.skippedBytes)} of ${mb(this.size)}; open ${this.path} for the whole log.\n${this.text}`;
+    return `[TREX] Showing the last ${mb(this.size - this.skippedBytes)} of ${mb(this.size)}; open ${this.path} for the whole log.\n${text}`;
   }
 
   private trim(): void {
