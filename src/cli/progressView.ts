@@ -25,7 +25,7 @@ export class ProgressView {
     if (!this.tty) {
       // Without a TTY, print a line when the stage changes or a quarter of the steps passed.
       const quarter = p.total && p.step ? Math.floor((4 * p.step) / p.total) : -1;
-      const key = `${p.stage}:${quarter}`;
+      const key = `${p.stage}:${p.phase ?? ''}:${quarter}`;
       if (this.lastPlain.get(p.nodeId) !== key) {
         this.lastPlain.set(p.nodeId, key);
         this.print(`  ${this.liveLine(p)}`);
@@ -67,7 +67,7 @@ export class ProgressView {
   }
 
   private liveLine(p: StageProgress): string {
-    const step = p.step !== undefined ? ` step ${p.step}${p.total ? `/${p.total}` : ''}` : '';
+    const step = p.step !== undefined ? ` step ${p.step}${p.total ? `/${p.total}` : ''}` : p.phase && p.phase !== 'training' ? ` ${p.phase}` : '';
     const loss = p.loss !== undefined ? ` loss ${p.loss.toFixed(4)}` : '';
     const where = p.where && p.where !== 'local' ? ` @${p.where}` : '';
     return `${p.nodeId} ${p.stage.padEnd(8)}${step}${loss}  ${secs(Date.now() - p.startedAtMs)}${where}`;

@@ -41,6 +41,14 @@ test('LogTail shows the trainer progress lines for people, not as raw JSON', () 
   assert.ok(!/TREX_PROGRESS \{/.test(shown));
 });
 
+test('progress lines carry the one-time base-model phase and its seconds, shown for people', () => {
+  const path = join(dir, 'setup.log');
+  writeFileSync(path, 'TREX_PROGRESS {"phase": "preparing base model micro-gpt (one time)"}\nTREX_PROGRESS {"setup_seconds": 91.25, "phase": "training"}\n');
+  const tail = new LogTail(path, 1 << 20);
+  tail.poll();
+  assert.equal(tail.content(), '[progress] preparing base model micro-gpt (one time)\n[progress] base model ready after 91.3s (one-time, not counted as this run\'s compute)\n');
+});
+
 test('LogTail keeps multi-byte characters whole across reads', () => {
   const path = join(dir, 'utf8.log');
   const bytes = Buffer.from('loss ≤ 0.5 ✓\n', 'utf8');

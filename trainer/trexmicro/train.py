@@ -69,7 +69,18 @@ def train(task, cfg, data_dir, out_dir, cache, init_dir=None):
         if not os.path.exists(init_path):
             raise InputError("init", f"no model.pt in {init_dir}")
     else:
+        from .base_model import base_path
+        if not os.path.exists(base_path(cache, task["base_model"])):
+            # One-time work shared by every later run: announced, and reported so the engine
+            # does not bill it to this node.
+            print(f"Preparing base model {task['base_model']} (once; cached for later runs)...", flush=True)
+            print("TREX_PROGRESS " + json.dumps({"phase": f"preparing base model {task['base_model']} (one time)"}), flush=True)
+        t_base = time.time()
         init_path = ensure_base(cache, task["base_model"])
+        setup_seconds = time.time() - t_base
+        if setup_seconds > 1.0:
+            print("TREX_PROGRESS " + json.dumps({"setup_seconds": round(setup_seconds, 3), "phase": "training"}), flush=True)
+            start += setup_seconds
     model = model_lib.load(init_path)
     if cfg["finetuning"] == "lora":
         model.add_lora(cfg["lora_rank"], cfg["lora_alpha"], cfg["lora_dropout"])

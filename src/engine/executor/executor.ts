@@ -258,7 +258,9 @@ export class NodeExecutor {
     await drain();
     await this.backend.fetchResults(job);
     const exitCode = status.state === 'exited' ? (status.exitCode ?? -1) : -1;
-    const wallMs = status.startedAtMs && status.finishedAtMs ? Math.max(0, status.finishedAtMs - status.startedAtMs) : Date.now() - progress.startedAtMs;
+    const stageMs = status.startedAtMs && status.finishedAtMs ? Math.max(0, status.finishedAtMs - status.startedAtMs) : Date.now() - progress.startedAtMs;
+    // One-time shared work (the base model built on first use) is not this node's compute.
+    const wallMs = Math.max(0, stageMs - Math.round((progress.setupSeconds ?? 0) * 1000));
     this.exp.emit({ type: 'stage_finished', id, stage, exitCode, wallMs, host: status.where });
     return { exitCode, wallMs };
   }

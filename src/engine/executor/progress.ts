@@ -6,6 +6,10 @@ export interface StageProgress {
   total?: number;
   loss?: number;
   epoch?: number;
+  /** Seconds the stage spent on one-time shared work (building the base model): not this node's compute. */
+  setupSeconds?: number;
+  /** What the stage is doing when it is not counting steps (e.g. preparing the base model). */
+  phase?: string;
   startedAtMs: number;
   where?: string;
 }
@@ -23,21 +27,24 @@ export class LineSplitter {
   }
 }
 
-export function parseProgressLine(line: string): { step?: number; total?: number; loss?: number; epoch?: number } | null {
+export function parseProgressLine(line: string): { step?: number; total?: number; loss?: number; epoch?: number; setupSeconds?: number; phase?: string } | null {
   const i = line.indexOf(PREFIX);
   if (i < 0) return null;
   try {
     const v = JSON.parse(line.slice(i + PREFIX.length)) as Record<string, unknown>;
     const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
-    return { step: num(v.step), total: num(v.total), loss: num(v.loss), epoch: num(v.epoch) };
+    const parsed = { step: num(v.step), total: num(v.total), loss: num(v.loss), epoch: num(v.epoch), setupSeconds: num(v.setup_seconds), phase: typeof v.phase === 'string' ? v.phase.slice(0, 120) : undefined };
+    return Object.fromEntries(Object.entries(parsed).filter(([, x]) => x !== undefined));
   } catch {
     return null;
   }
 }
 
 /** One progress record as a person reads it: "step 12/30 · loss 1.2345 · epoch 0.40". */
-export function describeProgress(p: { step?: number; total?: number; loss?: number; epoch?: number }): string {
+export function describeProgress(p: { step?: number; total?: number; loss?: number; epoch?: number; setupSeconds?: number; phase?: string }): string {
   const parts: string[] = [];
+  if (p.phase !== undefined && p.setupSeconds === undefined) parts.push(p.phase);
+  if (p.setupSeconds !== undefined) parts.push(`base model ready after ${p.setupSeconds.toFixed(1)}s (one-time, not counted as this run's compute)`);
   if (p.step !== undefined) parts.push(p.total !== undefined ? `step ${p.step}/${p.total}` : `step ${p.step}`);
   if (p.loss !== undefined) parts.push(`loss ${p.loss.toFixed(4)}`);
   if (p.epoch !== undefined) parts.push(`epoch ${p.epoch.toFixed(2)}`);
