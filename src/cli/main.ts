@@ -8,12 +8,13 @@ import {
   rejectNode,
   setPruned,
   describeChanges,
-  examplesDir,
   Experiment,
   ExperimentLock,
   formatProblem,
   initExperiment,
+  listExamples,
   POLICIES,
+  readExample,
   Search,
   searchSettings,
   SpecError,
@@ -81,25 +82,8 @@ function dirArg(args: ParsedArgs): string {
   return dir;
 }
 
-/** Example names: a folder with a trex.yaml, or a group folder of them (ft-bench/sst2). */
-function listExamples(): string[] {
-  const dir = examplesDir();
-  const names: string[] = [];
-  for (const n of readdirSync(dir)) {
-    if (existsSync(join(dir, n, 'trex.yaml'))) names.push(n);
-    else if (statSync(join(dir, n)).isDirectory()) {
-      for (const m of readdirSync(join(dir, n))) if (existsSync(join(dir, n, m, 'trex.yaml'))) names.push(`${n}/${m}`);
-    }
-  }
-  return names.sort();
-}
-
 function cmdExamples(): number {
-  for (const name of listExamples()) {
-    const text = readFileSync(join(examplesDir(), name, 'trex.yaml'), 'utf8');
-    const comment = text.split('\n').find((l) => l.startsWith('#'))?.replace(/^#\s*/, '') ?? '';
-    process.stdout.write(`${name.padEnd(24)} ${comment}\n`);
-  }
+  for (const { name, summary } of listExamples()) process.stdout.write(`${name.padEnd(24)} ${summary}\n`);
   return 0;
 }
 
@@ -119,9 +103,13 @@ async function cmdInit(args: ParsedArgs): Promise<number> {
     return 0;
   }
   if (!from) throw new UsageError('trex init needs --from <example> or --requirement "…"');
-  const path = join(examplesDir(), from, 'trex.yaml');
-  if (!listExamples().includes(from) || !existsSync(path)) throw new UsageError(`no example '${from}'; available: ${listExamples().join(', ')}`);
-  initExperiment(dir, readFileSync(path, 'utf8'), `examples/${from}/trex.yaml`);
+  let example: { text: string; fileName: string };
+  try {
+    example = readExample(from);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  initExperiment(dir, example.text, example.fileName);
   process.stdout.write(`Created ${dir} from example '${from}'. Review ${join(dir, 'trex.yaml')}, then: trex run ${dir}\n`);
   return 0;
 }

@@ -16,6 +16,7 @@ export * from './executor/progress';
 export * from './lock';
 export * from './status';
 export * from './paths';
+export * from './examples';
 export * from './backends/factory';
 export * from './search/rng';
 export * from './search/policy';

@@ -12,7 +12,7 @@ export interface TrexSettings {
   defaultPolicy: PolicyName | '';
   /** 0 = the value in trex.yaml. */
   parallelSlots: number;
-  /** '' = trex.yaml's compute.backend, else local. Otherwise local | ssh:<host> | slurm:<host>. */
+  /** '' = trex.yaml's compute.backend, else local. Otherwise local | ssh:<host> | slurm:<host> | pool:<member>,… as in the CLI. */
   computeBackend: string;
   remoteWorkDir: string;
   /** A Python with PyTorch for the local backend ('' = find one). */

@@ -2,7 +2,7 @@
 // log stays cheap), the unified diff of the details pane, the loss curve reader and the
 // protocol's envelope checks.
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, openSync, closeSync, writeSync, writeFileSync, ftruncateSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, openSync, closeSync, readFileSync, writeSync, writeFileSync, ftruncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -120,4 +120,11 @@ test('revertEdits takes the user\'s edits back out without adding defaults the f
   const original = { recipe: { sources: [{ name: 's', kind: 'generator', num_examples: 300 }] }, train: { framework: 'micro', method: 'sft', finetuning: 'full', learning_rate: 0.003, batch_size: 16 } };
   const edited = { recipe: { sources: [{ name: 's', kind: 'generator', num_examples: 300 }], seed: 7 }, train: { learning_rate: 0.003, batch_size: 7 } };
   assert.deepEqual(revertEdits(edited, original), { recipe: { sources: [{ name: 's', kind: 'generator', num_examples: 300 }] }, train: { learning_rate: 0.003, batch_size: 16 } });
+});
+
+test('the trex.compute.backend setting accepts every backend form the CLI does', () => {
+  const pkg = JSON.parse(readFileSync(join(__dirname, '../../../package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, { pattern?: string }> } } };
+  const pattern = new RegExp(pkg.contributes.configuration.properties['trex.compute.backend'].pattern ?? '');
+  for (const ok of ['', 'local', 'ssh:gpu1', 'slurm:login', 'pool:ssh:gpu1,slurm:login,local']) assert.ok(pattern.test(ok), ok);
+  for (const bad of ['ssh:', 'pool:', 'gpu1']) assert.ok(!pattern.test(bad), bad);
 });

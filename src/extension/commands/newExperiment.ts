@@ -1,31 +1,14 @@
 // New experiment: from an example task (copied into a new folder), or from a requirement in
 // words (LLM analysis). The new experiment opens in the tree view and the panel.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { examplesDir, initExperiment, SPEC_FILE } from '../../engine';
+import { initExperiment, listExamples, readExample, SPEC_FILE } from '../../engine';
 import { TreePanel } from '../panel/treePanel';
 import { analyzeRequirement, RequirementAnalysisUnavailable } from '../search/requirementAnalyst';
 import { readSettings } from '../settings';
 import type { Services } from '../services';
 import { registerGuarded } from './guarded';
-
-export interface ExampleTask {
-  name: string;
-  summary: string;
-}
-
-export function listExamples(): ExampleTask[] {
-  const dir = examplesDir();
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((n) => existsSync(join(dir, n, SPEC_FILE)))
-    .sort()
-    .map((name) => {
-      const first = readFileSync(join(dir, name, SPEC_FILE), 'utf8').split('\n').find((l) => l.startsWith('#'));
-      return { name, summary: first?.replace(/^#\s*/, '') ?? '' };
-    });
-}
 
 /** Options tests pass to skip the prompts. */
 interface NewExperimentArgs {
@@ -43,9 +26,8 @@ interface SpecSource {
 }
 
 function exampleSource(example: string): SpecSource {
-  const path = join(examplesDir(), example, SPEC_FILE);
-  if (!existsSync(path)) throw new Error(`no example '${example}'; available: ${listExamples().map((e) => e.name).join(', ') || 'none'}`);
-  return { name: example, text: readFileSync(path, 'utf8'), fileName: `examples/${example}/${SPEC_FILE}` };
+  // The default folder is named after the task, not its group (ft-bench/sst2 -> sst2).
+  return { name: example.split('/').pop() ?? example, ...readExample(example) };
 }
 
 export function registerNewExperimentCommand(s: Services): vscode.Disposable {

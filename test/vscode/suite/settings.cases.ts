@@ -32,9 +32,10 @@ export const settingsCases: TestCase<ExtTestContext>[] = [
   {
     name: 'New Experiment from an example creates the folder and opens it in the views',
     run: async ({ vscode, api }) => {
-      const { listExamples } = await import('../../../src/extension/commands/newExperiment');
+      const { listExamples } = await import('../../../src/engine/examples');
       const examples = listExamples();
       assert.ok(examples.length > 0, 'examples are packaged');
+      assert.ok(examples.some((e) => e.name.startsWith('ft-bench/')), 'the FT-Bench tasks are listed as in `trex examples`');
       const folder = join(mkdtempSync(join(tmpdir(), 'trex-new-')), 'exp');
       const created = await vscode.commands.executeCommand<string>('trex.newExperiment', { example: examples[0].name, folder });
       assert.equal(created, folder);
