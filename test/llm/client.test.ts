@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { getEventListeners } from 'node:events';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { LlmError, readUsageLedger } from '../../src/engine/llm';
@@ -203,4 +204,15 @@ test('a server without json_schema support (400) is switched to a forced tool; c
   const toolMode = testClient(testConfig(fake.baseURL, { structured: 'tool' }));
   fake.reply({ content: '{"answer": 10}' });
   assert.deepEqual((await ask(toolMode)).value, { answer: 10 });
+});
+
+test('calls under one long-lived signal leave no abort listener behind on it', async () => {
+  const client = testClient(testConfig(fake.baseURL));
+  const controller = new AbortController();
+  for (let i = 0; i < 15; i++) {
+    fake.reply({ json: { answer: i } });
+    const r = await client.structured<{ answer: number }>({ role: 'researcher', purpose: 'test', nodeId: null, messages: [{ role: 'user', content: 'n?' }], name: 'answer', schema: SCHEMA, strict: true, attempts: 1, signal: controller.signal });
+    assert.equal(r.value.answer, i);
+  }
+  assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
 });

@@ -127,10 +127,15 @@ export class LlmClient {
       params.response_format = { type: 'json_schema', json_schema: { name: req.responseFormat.name, schema: req.responseFormat.schema, strict: req.responseFormat.strict } };
     }
     let raw: { content: string; refusal: string; toolCalls: ToolCall[]; finishReason: string; usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } };
+    // The SDK adds an abort listener to the signal it is given and never removes it; a
+    // long-lived caller signal would collect one per call. Each call gets its own child signal.
+    const call = childSignal(req.signal);
     try {
-      raw = this.config.stream ? await this.streamed(params, req.signal) : await this.single(params, req.signal);
+      raw = this.config.stream ? await this.streamed(params, call.signal) : await this.single(params, call.signal);
     } catch (e) {
       throw this.toLlmError(e, req.signal);
+    } finally {
+      call.release();
     }
     const usage = this.charge(req, model, raw);
     if (raw.refusal) throw new LlmError('refusal', `the model refused: ${raw.refusal.slice(0, 300)}`);
@@ -329,4 +334,14 @@ export class LlmClient {
 function oneLine(s: string): string {
   const t = s.replace(/\s+/g, ' ').trim();
   return t.length > 300 ? `${t.slice(0, 300)}…` : t;
+}
+
+/** A signal that aborts with `parent`, whose link to the parent is removed by release(). */
+export function childSignal(parent?: AbortSignal): { signal: AbortSignal | undefined; release: () => void } {
+  if (!parent) return { signal: undefined, release: () => undefined };
+  const child = new AbortController();
+  if (parent.aborted) child.abort(parent.reason);
+  const onAbort = () => child.abort(parent.reason);
+  parent.addEventListener('abort', onAbort, { once: true });
+  return { signal: child.signal, release: () => parent.removeEventListener('abort', onAbort) };
 }

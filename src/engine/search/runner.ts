@@ -9,6 +9,7 @@ import { NodeExecutor, type NodeOutcome } from '../executor/executor';
 import type { StageProgress } from '../executor/progress';
 import { computeInsights, renderInsights } from '../insights';
 import type { Proposer } from '../proposers/proposer';
+import { OfflineProposer } from '../proposers/offline';
 import type { Budget, PolicyName, SearchSettings } from '../spec/types';
 import { searchSettings } from '../spec/types';
 import { policyByName } from './policies';
@@ -17,6 +18,10 @@ import { Rng } from './rng';
 export interface SearchOptions {
   backend: Backend;
   proposer: Proposer;
+  /** Used for one expansion when `proposer` returns only dropped proposals; default: the offline proposer (null: none). */
+  fallbackProposer?: Proposer | null;
+  /** Things the user should know that are not tree events (a fallback was used). */
+  onNotice?: (message: string) => void;
   policy?: PolicyName;
   parallel?: number;
   seed?: number;
@@ -44,6 +49,10 @@ export class Search {
   private readonly executor: NodeExecutor;
   private readonly rng: Rng;
   private readonly exhausted = new Set<string>();
+  /** Expansions whose primary proposals were all dropped, by parent. */
+  private readonly proposalFailures = new Map<string, number>();
+  /** Used for an expansion when the primary proposer returns nothing usable. */
+  private readonly fallback: Proposer | null;
   private readonly running = new Map<string, Promise<NodeOutcome>>();
   private wake: (() => void) | null = null;
   private poked = false;
@@ -56,6 +65,7 @@ export class Search {
     this.settings = { ...base, ...opts.settings, policy: opts.policy ?? opts.settings?.policy ?? base.policy, parallel: opts.parallel ?? opts.settings?.parallel ?? base.parallel, seed: opts.seed ?? opts.settings?.seed ?? base.seed };
     this.budget = { ...exp.spec.budget, ...opts.budget };
     this.rng = new Rng(this.settings.seed * 7919 + 17);
+    this.fallback = opts.fallbackProposer !== undefined ? opts.fallbackProposer : opts.proposer.name === 'offline' ? null : new OfflineProposer();
     this.executor = new NodeExecutor(exp, opts.backend, {
       reuse: this.settings.reuse,
       threads: opts.threads ?? 1,
@@ -185,12 +195,16 @@ export class Search {
     // In approval mode, wait for the user's verdict on the last proposals before proposing more.
     if (this.settings.approval && [...tree.nodes.values()].some((n) => n.status === 'awaiting_approval')) return false;
     for (let tries = 0; tries < 50; tries++) {
-      const parentId = policy.select({ tree, settings: this.settings, rng: this.rng, isExhausted: (id) => this.exhausted.has(id) }) ?? this.speculativeParent();
+      const selected = policy.select({ tree, settings: this.settings, rng: this.rng, isExhausted: (id) => this.exhausted.has(id) });
+      const parentId = selected ?? this.speculativeParent();
       if (!parentId) return false;
+      // A running parent has no score or bad cases yet: an LLM would propose blind, so a
+      // speculative expansion is the offline proposer's.
+      const proposer = selected === null && this.fallback ? this.fallback : this.opts.proposer;
       const remaining = this.budget.max_runs !== undefined ? this.budget.max_runs - tree.runsSpent() - this.running.size : Infinity;
       const k = Math.max(1, Math.min(this.settings.children_per_expansion, remaining));
       const knownHashes = new Set([...tree.nodes.values()].map((n) => n.configHash));
-      const result = await this.opts.proposer.propose({
+      const result = await proposer.propose({
         exp,
         parentId,
         k,
@@ -204,11 +218,24 @@ export class Search {
         exp.emit({ type: 'usage', id: parentId, role: 'researcher', tokens: result.usage.tokens, costUsd: result.usage.costUsd });
       }
       for (const d of result.dropped) exp.emit({ type: 'proposal_dropped', parent: parentId, reason: d.reason });
-      if (result.proposals.length === 0) {
+      let proposals = result.proposals;
+      let proposerName = proposer === this.opts.proposer ? proposer.name : `${proposer.name} (speculative: ${parentId} had no result yet)`;
+      if (proposals.length === 0 && result.dropped.length > 0 && this.fallback && proposer !== this.fallback) {
+        // The proposer failed (every reply was dropped after its own retries), which says nothing
+        // about the space: this expansion uses the offline proposer, and the node stays open for
+        // the primary proposer next time. Only an empty fallback means the node is spent.
+        const failures = (this.proposalFailures.get(parentId) ?? 0) + 1;
+        this.proposalFailures.set(parentId, failures);
+        const fb = await this.fallback.propose({ exp, parentId, k, rng: this.rng, insights: computeInsights(tree), knownHashes, guidance: exp.readText(GUIDANCE_FILE) ?? '', signal });
+        proposals = fb.proposals;
+        proposerName = `${this.fallback.name} (fallback: ${this.opts.proposer.name} proposals for ${parentId} were dropped ${failures}×)`;
+        if (proposals.length > 0) this.opts.onNotice?.(`${this.opts.proposer.name} proposals for ${parentId} were all dropped; used the ${this.fallback.name} proposer for this expansion.`);
+      }
+      if (proposals.length === 0) {
         this.exhausted.add(parentId);
         continue;
       }
-      for (const p of result.proposals) {
+      for (const p of proposals) {
         exp.createNode({
           parent: parentId,
           origin: 'proposer',
@@ -217,7 +244,7 @@ export class Search {
           config: p.config,
           changes: p.changes,
           status: this.settings.approval ? 'awaiting_approval' : 'pending',
-          proposer: this.opts.proposer.name,
+          proposer: proposerName,
         });
       }
       return !this.settings.approval;
