@@ -8,7 +8,8 @@ import { GUIDANCE_FILE, INSIGHTS_FILE, type Experiment } from '../experiment';
 import { NodeExecutor, type NodeOutcome } from '../executor/executor';
 import type { StageProgress } from '../executor/progress';
 import { computeInsights, renderInsights } from '../insights';
-import type { Proposer } from '../proposers/proposer';
+import type { Proposal, Proposer } from '../proposers/proposer';
+import { getPath } from '../spec/paths';
 import { OfflineProposer } from '../proposers/offline';
 import type { Budget, PolicyName, SearchSettings } from '../spec/types';
 import { searchSettings } from '../spec/types';
@@ -231,6 +232,7 @@ export class Search {
         proposerName = `${this.fallback.name} (fallback: ${this.opts.proposer.name} proposals for ${parentId} were dropped ${failures}×)`;
         if (proposals.length > 0) this.opts.onNotice?.(`${this.opts.proposer.name} proposals for ${parentId} were all dropped; used the ${this.fallback.name} proposer for this expansion.`);
       }
+      proposals = this.withoutFrozenChanges(parentId, proposals);
       if (proposals.length === 0) {
         this.exhausted.add(parentId);
         continue;
@@ -250,6 +252,19 @@ export class Search {
       return !this.settings.approval;
     }
     return false;
+  }
+
+  /** Drops (and records) proposals that change a task-defining path (search.frozen), whoever proposed them. */
+  private withoutFrozenChanges(parentId: string, proposals: Proposal[]): Proposal[] {
+    const frozen = this.settings.frozen;
+    if (frozen.length === 0) return proposals;
+    const parent = this.exp.readNodeConfig(parentId);
+    return proposals.filter((p) => {
+      const touched = frozen.filter((f) => JSON.stringify(getPath(parent, f)) !== JSON.stringify(getPath(p.config, f)));
+      if (touched.length === 0) return true;
+      this.exp.emit({ type: 'proposal_dropped', parent: parentId, reason: `"${p.title}" changes ${touched.join(', ')}, which search.frozen pins: the task itself must not change` });
+      return false;
+    });
   }
 
   /**

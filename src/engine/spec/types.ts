@@ -56,6 +56,8 @@ export interface SearchSettings {
   widening: { k: number; alpha: number };
   reuse: ReuseSettings;
   approval: boolean;
+  /** Task-defining config paths no proposal may change. */
+  frozen: string[];
 }
 
 export interface Budget {
@@ -99,5 +101,6 @@ export function searchSettings(spec: TaskSpec): SearchSettings {
       warm_start: s.reuse?.warm_start ?? true,
     },
     approval: s.approval ?? false,
+    frozen: s.frozen ?? [],
   };
 }
