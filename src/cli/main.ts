@@ -204,7 +204,8 @@ async function cmdRun(args: ParsedArgs): Promise<number> {
 
 function cmdStatus(args: ParsedArgs): number {
   const dir = dirArg(args);
-  const exp = Experiment.open(dir);
+  const exp = Experiment.open(dir, { readOnly: true });
+  for (const w of exp.loadWarnings) process.stderr.write(`warning: ${w}\n`);
   try {
     const summary = summarizeTree(exp.tree);
     if (args.flags.has('json')) {
@@ -244,7 +245,8 @@ export function renderStatus(name: string, s: TreeSummary): string {
 
 function cmdValidate(args: ParsedArgs): number {
   const dir = dirArg(args);
-  const exp = Experiment.open(dir);
+  const exp = Experiment.open(dir, { readOnly: true });
+  for (const w of exp.loadWarnings) process.stderr.write(`warning: ${w}\n`);
   let bad = 0;
   try {
     for (const id of exp.tree.nodes.keys()) {
