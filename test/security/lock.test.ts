@@ -10,29 +10,38 @@ import { ExperimentLock, processStartTime } from '../../src/engine/lock';
 
 const LOCK_JS = join(__dirname, '..', '..', 'src', 'engine', 'lock.js');
 
-function contender(dir: string, startAt: number): Promise<string> {
+function contender(dir: string, startAt: number): { answer: Promise<string>; done: () => Promise<void> } {
   const script = `
     const { ExperimentLock } = require(${JSON.stringify(LOCK_JS)});
     const lock = new ExperimentLock(${JSON.stringify(dir)});
     while (Date.now() < ${startAt}) {}
     let out;
     try { lock.acquire(); out = 'got'; } catch (e) { out = 'busy'; }
-    process.stdout.write(out);
-    setTimeout(() => { lock.release(); }, 800);`;
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    process.stdout.write(out + '\\n');
+    // Hold until every contender has answered (the parent closes stdin), so a late starter never
+    // sees a lock released in the meantime.
+    process.stdin.resume();
+    process.stdin.on('end', () => { lock.release(); process.exit(0); });`;
+  const p = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const answer = new Promise<string>((resolve, reject) => {
     let out = '';
-    p.stdout.on('data', (d) => (out += d));
+    p.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) resolve(out.trim());
+    });
     p.on('error', reject);
-    p.on('exit', () => resolve(out));
+    p.on('exit', () => resolve(out.trim()));
   });
+  return { answer, done: () => new Promise<void>((r) => (p.exitCode !== null ? r() : (p.on('exit', () => r()), p.stdin.end()))) };
 }
 
 test('8 processes acquiring at once: exactly one holder, 10 times out of 10', async () => {
   for (let trial = 0; trial < 10; trial++) {
     const dir = mkdtempSync(join(tmpdir(), 'trex-sec-lock-'));
     const startAt = Date.now() + 700;
-    const results = await Promise.all(Array.from({ length: 8 }, () => contender(dir, startAt)));
+    const procs = Array.from({ length: 8 }, () => contender(dir, startAt));
+    const results = await Promise.all(procs.map((p) => p.answer));
+    await Promise.all(procs.map((p) => p.done()));
     assert.equal(results.filter((r) => r === 'got').length, 1, `trial ${trial}: ${results.join(',')}`);
     assert.equal(results.filter((r) => r === 'busy').length, 7);
   }
