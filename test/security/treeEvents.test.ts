@@ -1,6 +1,7 @@
 // Findings 6 and 8 of issue 16: every event read from tree.jsonl is validated; a bad line is
 // reported by number and skipped, never acted on; node ids are never paths.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,4 +109,24 @@ test('read-only open never writes the log, even with a torn last line', () => {
     size = 0;
   }
   assert.equal(size, 0);
+});
+
+test('`trex status` on a hostile log neither hangs, crashes nor writes; it names the bad lines', () => {
+  const dir = experiment([
+    { seq: 0, t: 1, type: 'experiment_created', name: 'x', metric: 'exact_match', goal: 'maximize' },
+    node(1, 'n0000', null),
+    node(2, 'n0001', 'n0001'),
+    'null',
+    { seq: 3, t: 1, type: 'usage', id: null, role: 'r', tokens: 1, costUsd: 'x' },
+    { seq: 4, t: 1, type: 'node_result', id: 'n0000', result: { score: 'abc', metrics: {}, wallMs: 0, computeMs: 0, savedMs: 0 } },
+    node(5, '../../target', 'n0000'),
+  ]);
+  const before = readFileSync(join(dir, 'tree.jsonl'), 'utf8');
+  const cli = join(__dirname, '..', '..', 'src', 'cli', 'main.js');
+  const r = spawnSync(process.execPath, [cli, 'status', dir, '--json'], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const s = JSON.parse(r.stdout) as { nodes: { id: string }[] };
+  assert.deepEqual(s.nodes.map((n) => n.id), ['n0000']);
+  for (const line of [3, 4, 5, 6, 7]) assert.match(r.stderr, new RegExp(`tree\\.jsonl:${line}:`));
+  assert.equal(readFileSync(join(dir, 'tree.jsonl'), 'utf8'), before);
 });
