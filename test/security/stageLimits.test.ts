@@ -108,3 +108,29 @@ test('the limit can be set in trex.yaml (compute.stage_timeout_minutes)', async 
     exp.close();
   }
 });
+
+test('time queued before a job runs does not count against the limit', async () => {
+  const { exp, id, backend } = setup();
+  try {
+    let polls = 0;
+    const queued = Object.assign(Object.create(Object.getPrototypeOf(backend)) as NeverEndingBackend, backend);
+    let started = false;
+    queued.start = async (job: StageJob) => {
+      await backend.start(job);
+      started = true;
+    };
+    queued.poll = async (job: StageJob) => (started && ++polls < 25 ? { state: 'starting' } : backend.poll(job));
+    queued.cancel = async () => {
+      backend.cancelled++;
+    };
+    const ctrl = new AbortController();
+    const executor = new NodeExecutor(exp, queued, { reuse: { dedupe: false, data_cache: false, warm_start: false } as never, threads: 1, pollMs: 20, stageTimeoutMs: 300 });
+    const t0 = Date.now();
+    const outcome = await within(5000, executor.run(id, ctrl.signal)).finally(() => ctrl.abort());
+    assert.equal(outcome, 'failed');
+    assert.match(exp.tree.get(id).failure!.reason, /wall-clock limit/);
+    assert.ok(Date.now() - t0 >= 300 + 20 * 20, 'the queued polls did not count');
+  } finally {
+    exp.close();
+  }
+});

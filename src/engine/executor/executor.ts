@@ -259,6 +259,8 @@ export class NodeExecutor {
     const limitMs = this.stageTimeoutMs();
     let missing = 0;
     let gaveUp: string | undefined;
+    // The limit counts from when the job actually runs (time queued on SLURM does not count).
+    let runningSince: number | undefined;
     for (;;) {
       if (signal.aborted) {
         await this.backend.cancel(job);
@@ -273,9 +275,11 @@ export class NodeExecutor {
       if (status.state === 'exited' || status.state === 'lost') break;
       // A job that was started and is now nowhere (its run folder deleted) never comes back: fail, don't wait.
       missing = status.state === 'none' ? missing + 1 : 0;
+      // Local clock only: a remote host's clock may be skewed.
+      if (status.state === 'running' && runningSince === undefined) runningSince = Date.now();
       if (missing >= MISSING_POLLS) gaveUp = `the stage's run folder (${job.runDir}) disappeared while it ran`;
       else if (!existsSync(this.exp.nodeDir(id))) gaveUp = `the node folder nodes/${id} was deleted while the stage ran`;
-      else if (Date.now() - progress.startedAtMs > limitMs) gaveUp = `the stage ran longer than its wall-clock limit of ${formatMs(limitMs)} (compute.stage_timeout_minutes)`;
+      else if (runningSince !== undefined && Date.now() - runningSince > limitMs) gaveUp = `the stage ran longer than its wall-clock limit of ${formatMs(limitMs)} (compute.stage_timeout_minutes)`;
       if (gaveUp) {
         await this.backend.cancel(job).catch(() => undefined);
         break;
