@@ -94,10 +94,8 @@ export class ExperimentLock {
     mkdirSync(join(this.path, '..'), { recursive: true });
     if (this.tryCreate()) return;
     const s = this.state();
-    if (s.kind === 'held') {
-      if (s.pid === process.pid) throw new Error(`this process already holds ${this.path}`);
-      throw new Error(`a search is already running on this experiment${s.pid ? ` (pid ${s.pid})` : ''}`);
-    }
+    // A lock this very process left behind (an earlier session in the same extension host) is taken over.
+    if (s.kind === 'held' && s.pid !== process.pid) throw new Error(`a search is already running on this experiment${s.pid ? ` (pid ${s.pid})` : ''}`);
     // Stale (or just released): take it over under a takeover marker, re-checking there, so two
     // processes that both saw it stale never remove each other's fresh lock.
     const marker = `${this.path}.takeover`;
@@ -114,8 +112,9 @@ export class ExperimentLock {
     }
     try {
       const again = this.state();
-      if (again.kind === 'held') throw new Error(`a search is already running on this experiment${again.pid ? ` (pid ${again.pid})` : ''}`);
-      if (again.kind === 'stale') rmSync(this.path, { force: true });
+      const mine = again.kind === 'held' && again.pid === process.pid;
+      if (again.kind === 'held' && !mine) throw new Error(`a search is already running on this experiment${again.pid ? ` (pid ${again.pid})` : ''}`);
+      if (again.kind === 'stale' || mine) rmSync(this.path, { force: true });
       if (!this.tryCreate()) throw new Error('a search is already running on this experiment');
     } finally {
       closeSync(markerFd);
