@@ -9,6 +9,8 @@ import {
   setPruned,
   describeChanges,
   Experiment,
+  loadYamlFile,
+  NODE_FILES,
   ExperimentLock,
   formatProblem,
   initExperiment,
@@ -192,7 +194,8 @@ async function cmdRun(args: ParsedArgs): Promise<number> {
 
 function cmdStatus(args: ParsedArgs): number {
   const dir = dirArg(args);
-  const exp = Experiment.open(dir);
+  const exp = Experiment.open(dir, { readOnly: true });
+  for (const w of exp.loadWarnings) process.stderr.write(`warning: ${w}\n`);
   try {
     const summary = summarizeTree(exp.tree);
     if (args.flags.has('json')) {
@@ -232,22 +235,39 @@ export function renderStatus(name: string, s: TreeSummary): string {
 
 function cmdValidate(args: ParsedArgs): number {
   const dir = dirArg(args);
-  const exp = Experiment.open(dir);
   let bad = 0;
+  const report = (e: unknown) => {
+    if (!(e instanceof SpecError)) throw e;
+    for (const p of e.problems) process.stdout.write(formatProblem(p) + '\n');
+    bad++;
+  };
+  // Every file is checked even when one is refused: a broken trex.yaml still lets the node files be checked.
+  let exp: Experiment | undefined;
   try {
-    for (const id of exp.tree.nodes.keys()) {
-      try {
-        exp.readNodeConfig(id);
-      } catch (e) {
-        if (!(e instanceof SpecError)) throw e;
-        for (const p of e.problems) process.stdout.write(formatProblem(p) + '\n');
-        bad++;
+    exp = Experiment.open(dir, { readOnly: true });
+  } catch (e) {
+    report(e);
+  }
+  try {
+    for (const w of exp?.loadWarnings ?? []) process.stderr.write(`warning: ${w}\n`);
+    const ids = exp
+      ? [...exp.tree.nodes.keys()]
+      : existsSync(join(dir, 'nodes'))
+        ? readdirSync(join(dir, 'nodes')).filter((n) => /^n\d+$/.test(n)).sort()
+        : [];
+    for (const id of ids) {
+      for (const [file, schema] of [[NODE_FILES.recipe, 'recipe'], [NODE_FILES.train, 'train']] as const) {
+        try {
+          loadYamlFile(join(dir, 'nodes', id, file), schema, `nodes/${id}/${file}`);
+        } catch (e) {
+          report(e);
+        }
       }
     }
   } finally {
-    exp.close();
+    exp?.close();
   }
-  process.stdout.write(bad ? `${bad} node(s) with errors\n` : 'trex.yaml and all node files are valid\n');
+  process.stdout.write(bad ? `${bad} file(s) with errors\n` : 'trex.yaml and all node files are valid\n');
   return bad ? 1 : 0;
 }
 

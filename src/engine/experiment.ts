@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { EventLog } from './store/eventLog';
 import type { NewTreeEvent, NodeOrigin, NodeStatus, TreeEvent, EdgeChange } from './tree/events';
-import { ExperimentTree } from './tree/tree';
+import { ExperimentTree, isNodeId } from './tree/tree';
 import { hashJson } from './spec/hash';
 import type { NodeConfig } from './spec/paths';
 import { loadYamlFile, parseAndValidate, SpecError } from './spec/validate';
@@ -66,25 +66,30 @@ export class Experiment {
   private listeners = new Set<(e: TreeEvent) => void>();
   readonly loadWarnings: string[] = [];
 
-  private constructor(dir: string, spec: TaskSpec) {
+  readonly readOnly: boolean;
+
+  private constructor(dir: string, spec: TaskSpec, readOnly: boolean) {
     this.dir = dir;
     this.spec = spec;
+    this.readOnly = readOnly;
     this.log = new EventLog<TreeEvent>(join(dir, LOG_FILE));
-    const loaded = this.log.open();
+    // Read-only (status, validate): never open the log for writing, never cut a torn tail (it may be
+    // another process's write in progress), never append.
+    const loaded = readOnly ? EventLog.read<TreeEvent>(this.log.path) : this.log.open();
     if (loaded.droppedTail) this.loadWarnings.push(`${LOG_FILE}: ignored a partial last line (interrupted write)`);
-    for (const l of loaded.badLines) this.loadWarnings.push(`${LOG_FILE}:${l}: not valid JSON, ignored`);
-    this.tree = ExperimentTree.fromEvents(loaded.events);
+    for (const l of loaded.badLines) this.loadWarnings.push(`${LOG_FILE}:${l}: not a valid JSON event, ignored`);
+    this.tree = ExperimentTree.fromEvents(loaded.events, (i, reason) => this.loadWarnings.push(`${LOG_FILE}:${loaded.lines[i]}: ${reason}, ignored`));
   }
 
   /** Opens an experiment folder; validates trex.yaml (throws SpecError with file and line). */
-  static open(dirPath: string): Experiment {
+  static open(dirPath: string, options: { readOnly?: boolean } = {}): Experiment {
     const dir = resolve(dirPath);
     if (!existsSync(join(dir, SPEC_FILE))) {
       throw new SpecError([{ file: join(dirPath, SPEC_FILE), line: 1, column: 1, field: '', message: 'no trex.yaml here: not an experiment folder (create one with `trex init`)' }]);
     }
     const spec = loadSpec(dir);
-    const exp = new Experiment(dir, spec);
-    if (exp.tree.nodes.size === 0 && exp.tree.lastSeq < 0) {
+    const exp = new Experiment(dir, spec, options.readOnly === true);
+    if (!exp.readOnly && exp.tree.nodes.size === 0 && exp.tree.lastSeq < 0) {
       exp.emit({ type: 'experiment_created', name: spec.name, metric: spec.metric.name, goal: spec.metric.goal });
     }
     return exp;
@@ -95,6 +100,7 @@ export class Experiment {
   }
 
   emit(event: NewTreeEvent): TreeEvent {
+    if (this.readOnly) throw new Error(`${LOG_FILE} is open read-only`);
     const full = this.log.append({ ...event, t: Date.now() } as Omit<TreeEvent, 'seq'>);
     this.tree.apply(full);
     for (const l of this.listeners) l(full);
@@ -107,6 +113,8 @@ export class Experiment {
   }
 
   nodeDir(id: string): string {
+    // Defence in depth: an id is only ever a node id, never a path.
+    if (!isNodeId(id)) throw new Error(`invalid node id ${JSON.stringify(id)}`);
     return join(this.dir, 'nodes', id);
   }
 

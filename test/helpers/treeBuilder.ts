@@ -30,7 +30,10 @@ export class TreeBuilder {
     return this;
   }
 
+  /** Folds the events directly: short ids like 'r' and 'a' are not node ids, which fromEvents (the log reader) refuses. */
   build(): ExperimentTree {
-    return ExperimentTree.fromEvents(this.events);
+    const tree = new ExperimentTree();
+    for (const e of this.events) tree.apply(e);
+    return tree;
   }
 }

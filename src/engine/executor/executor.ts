@@ -22,7 +22,14 @@ export interface ExecutorOptions {
   onProgress?: (p: StageProgress) => void;
   /** Extra environment for every stage (never secrets). */
   env?: Record<string, string>;
+  /** Wall-clock limit of one stage (ms); default: trex.yaml `compute.stage_timeout_minutes`, else 24 h. */
+  stageTimeoutMs?: number;
 }
+
+/** A stage that runs longer than this (and no limit was set) is stopped and its node fails. */
+export const DEFAULT_STAGE_TIMEOUT_MS = 24 * 3600_000;
+/** Polls in a row that find no job (its run folder gone) before the stage is given up. */
+const MISSING_POLLS = 3;
 
 export type NodeOutcome = 'succeeded' | 'failed' | 'interrupted';
 
@@ -115,7 +122,7 @@ export class NodeExecutor {
         if (this.opts.reuse.data_cache) this.preparing.set(rHash, prep.then(() => undefined, () => undefined));
         const r = await prep.finally(() => this.preparing.delete(rHash));
         computeMs += r.wallMs;
-        if (r.exitCode !== 0) return this.fail(id, 'prepare', r.exitCode, computeMs, t0);
+        if (r.exitCode !== 0) return this.fail(id, 'prepare', r.exitCode, computeMs, t0, r.reason);
       }
       const statsLocal = join(exp.dir, dataDir, 'stats.json');
       if (existsSync(statsLocal)) copyFileSync(statsLocal, exp.nodePath(id, 'data_stats.json'));
@@ -132,7 +139,7 @@ export class NodeExecutor {
           label: `${id} train`,
         }, signal);
         computeMs += r.wallMs;
-        if (r.exitCode !== 0) return this.fail(id, 'train', r.exitCode, computeMs, t0);
+        if (r.exitCode !== 0) return this.fail(id, 'train', r.exitCode, computeMs, t0, r.reason);
       }
       if (warm) savedMs += warm.savedMs;
 
@@ -148,7 +155,7 @@ export class NodeExecutor {
           label: `${id} evaluate`,
         }, signal);
         computeMs += r.wallMs;
-        if (r.exitCode !== 0) return this.fail(id, 'evaluate', r.exitCode, computeMs, t0);
+        if (r.exitCode !== 0) return this.fail(id, 'evaluate', r.exitCode, computeMs, t0, r.reason);
       }
 
       let parsed;
@@ -185,10 +192,10 @@ export class NodeExecutor {
     return { PYTHONUNBUFFERED: '1', TREX_THREADS: t, OMP_NUM_THREADS: t, ...(this.opts.env ?? {}) };
   }
 
-  private fail(id: string, stage: StageName, exitCode: number, computeMs: number, t0: number): NodeOutcome {
+  private fail(id: string, stage: StageName, exitCode: number, computeMs: number, t0: number, why?: string): NodeOutcome {
     const tail = this.logTail(id, stage);
     const lastLine = tail.split('\n').filter((l) => l.trim()).pop() ?? '';
-    const reason = exitCode === -1 ? 'the job was lost (killed without an exit code)' : `exit code ${exitCode}${lastLine ? `: ${lastLine.slice(0, 300)}` : ''}`;
+    const reason = why ?? (exitCode === -1 ? 'the job was lost (killed without an exit code)' : `exit code ${exitCode}${lastLine ? `: ${lastLine.slice(0, 300)}` : ''}`);
     this.exp.emit({ type: 'node_failed', id, stage, reason, logTail: tail, computeMs, wallMs: Date.now() - t0 });
     return 'failed';
   }
@@ -207,7 +214,13 @@ export class NodeExecutor {
   }
 
   /** Runs (or re-attaches to) one stage job, streaming its log into nodes/<id>/logs/<stage>.log. */
-  private async runStage(id: string, stage: StageName, job: StageJob, signal: AbortSignal): Promise<{ exitCode: number; wallMs: number }> {
+  private stageTimeoutMs(): number {
+    if (this.opts.stageTimeoutMs !== undefined) return this.opts.stageTimeoutMs;
+    const minutes = this.exp.spec.compute?.stage_timeout_minutes;
+    return typeof minutes === 'number' && Number.isFinite(minutes) && minutes > 0 ? minutes * 60_000 : DEFAULT_STAGE_TIMEOUT_MS;
+  }
+
+  private async runStage(id: string, stage: StageName, job: StageJob, signal: AbortSignal): Promise<{ exitCode: number; wallMs: number; reason?: string }> {
     const logFile = this.logPath(id, stage);
     mkdirSync(join(logFile, '..'), { recursive: true });
     let status = await this.backend.poll(job);
@@ -243,24 +256,47 @@ export class NodeExecutor {
       }
     };
     this.opts.onProgress?.({ ...progress });
+    const limitMs = this.stageTimeoutMs();
+    let missing = 0;
+    let gaveUp: string | undefined;
+    // The limit counts from when the job actually runs (time queued on SLURM does not count).
+    let runningSince: number | undefined;
     for (;;) {
       if (signal.aborted) {
         await this.backend.cancel(job);
         await drain().catch(() => undefined);
         throw new Interrupted();
       }
-      await drain();
+      await drain().catch((e: unknown) => {
+        if (existsSync(this.exp.nodeDir(id))) throw e;
+      });
       status = await this.backend.poll(job);
       if (status.where) progress.where = status.where;
       if (status.state === 'exited' || status.state === 'lost') break;
+      // A job that was started and is now nowhere (its run folder deleted) never comes back: fail, don't wait.
+      missing = status.state === 'none' ? missing + 1 : 0;
+      // Local clock only: a remote host's clock may be skewed.
+      if (status.state === 'running' && runningSince === undefined) runningSince = Date.now();
+      if (missing >= MISSING_POLLS) gaveUp = `the stage's run folder (${job.runDir}) disappeared while it ran`;
+      else if (!existsSync(this.exp.nodeDir(id))) gaveUp = `the node folder nodes/${id} was deleted while the stage ran`;
+      else if (runningSince !== undefined && Date.now() - runningSince > limitMs) gaveUp = `the stage ran longer than its wall-clock limit of ${formatMs(limitMs)} (compute.stage_timeout_minutes)`;
+      if (gaveUp) {
+        await this.backend.cancel(job).catch(() => undefined);
+        break;
+      }
       await sleep(pollMs, signal);
+    }
+    const stageMs = status.startedAtMs && status.finishedAtMs ? Math.max(0, status.finishedAtMs - status.startedAtMs) : Date.now() - progress.startedAtMs;
+    // One-time shared work (the base model built on first use) is not this node's compute.
+    const wallMs = Math.max(0, stageMs - Math.round((progress.setupSeconds ?? 0) * 1000));
+    if (gaveUp) {
+      await drain().catch(() => undefined);
+      this.exp.emit({ type: 'stage_finished', id, stage, exitCode: -1, wallMs, host: status.where });
+      return { exitCode: -1, wallMs, reason: gaveUp };
     }
     await drain();
     await this.backend.fetchResults(job);
     const exitCode = status.state === 'exited' ? (status.exitCode ?? -1) : -1;
-    const stageMs = status.startedAtMs && status.finishedAtMs ? Math.max(0, status.finishedAtMs - status.startedAtMs) : Date.now() - progress.startedAtMs;
-    // One-time shared work (the base model built on first use) is not this node's compute.
-    const wallMs = Math.max(0, stageMs - Math.round((progress.setupSeconds ?? 0) * 1000));
     this.exp.emit({ type: 'stage_finished', id, stage, exitCode, wallMs, host: status.where });
     return { exitCode, wallMs };
   }
@@ -338,4 +374,8 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }
     signal?.addEventListener('abort', done, { once: true });
   });
+}
+
+function formatMs(ms: number): string {
+  return ms >= 3600_000 ? `${+(ms / 3600_000).toFixed(2)} h` : ms >= 60_000 ? `${+(ms / 60_000).toFixed(2)} min` : `${+(ms / 1000).toFixed(1)} s`;
 }

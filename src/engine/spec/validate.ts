@@ -60,7 +60,14 @@ export function parseAndValidate<T>(text: string, schema: SchemaName, file: stri
       }),
     );
   }
-  const value = doc.toJS({ maxAliasCount: 100 }) as Json;
+  let value: Json;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 }) as Json;
+  } catch (e) {
+    // An alias bomb (or any other failure to build the value) is this file's problem, reported as such.
+    const message = /alias/i.test((e as Error).message) ? 'YAML aliases expand too much (alias bomb?); refused' : `YAML: ${firstLine((e as Error).message)}`;
+    throw new SpecError([{ file, line: 1, column: 1, field: '', message }]);
+  }
   const validate = getValidators()[schema];
   if (!validate(value)) {
     const problems = dedupeErrors(validate.errors ?? []).map((err) => {

@@ -8,7 +8,8 @@ import { closeSync, existsSync, fdatasync, fdatasyncSync, openSync, readFileSync
 export interface LoadResult<E> {
   events: E[];
   droppedTail: boolean; // a partial last line (crash mid-write) was ignored
-  badLines: number[]; // 1-based numbers of lines that were not valid JSON
+  badLines: number[]; // 1-based numbers of lines that were not valid JSON (or not a JSON object)
+  lines: number[]; // 1-based line number of each event in `events`
 }
 
 export class EventLog<E extends { seq: number }> {
@@ -24,10 +25,11 @@ export class EventLog<E extends { seq: number }> {
 
   /** Reads every complete event. Safe to call while another process appends. */
   static read<E>(path: string): LoadResult<E> {
-    if (!existsSync(path)) return { events: [], droppedTail: false, badLines: [] };
+    if (!existsSync(path)) return { events: [], droppedTail: false, badLines: [], lines: [] };
     const text = readFileSync(path, 'utf8');
     const events: E[] = [];
     const badLines: number[] = [];
+    const lines: number[] = [];
     let droppedTail = false;
     let start = 0;
     let lineNo = 0;
@@ -41,13 +43,22 @@ export class EventLog<E extends { seq: number }> {
       const line = text.slice(start, end);
       start = end + 1;
       if (line.trim() === '') continue;
+      let parsed: unknown;
       try {
-        events.push(JSON.parse(line) as E);
+        parsed = JSON.parse(line);
       } catch {
         badLines.push(lineNo);
+        continue;
       }
+      // A line must be one event object: null, numbers, strings and arrays are skipped.
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+        badLines.push(lineNo);
+        continue;
+      }
+      events.push(parsed as E);
+      lines.push(lineNo);
     }
-    return { events, droppedTail, badLines };
+    return { events, droppedTail, badLines, lines };
   }
 
   /** Opens for appending; returns the events already in the log. */
@@ -60,8 +71,13 @@ export class EventLog<E extends { seq: number }> {
       const keep = Buffer.byteLength(text.slice(0, text.lastIndexOf('\n') + 1), 'utf8');
       ftruncateSync(this.fd, keep);
     }
-    const last = loaded.events[loaded.events.length - 1];
-    this.nextSeq = last ? last.seq + 1 : 0;
+    // The next seq follows the largest well-formed one; a hostile seq ("3x", 1e308) never propagates.
+    let max = -1;
+    for (const e of loaded.events) {
+      const seq = (e as { seq?: unknown }).seq;
+      if (typeof seq === 'number' && Number.isSafeInteger(seq) && seq > max) max = seq;
+    }
+    this.nextSeq = max + 1;
     return loaded;
   }
 

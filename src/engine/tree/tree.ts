@@ -1,6 +1,25 @@
 // In-memory experiment tree, built by folding the event log. Views and the search read this;
 // nothing mutates it except apply().
+import { STAGES } from './events';
 import type { EdgeChange, NodeOrigin, NodeResult, NodeStatus, StageName, TreeEvent } from './events';
+
+/** Every node id the engine creates (forks included) is `n` and digits; anything else is hostile. */
+export const NODE_ID_RE = /^n\d{1,12}$/;
+export function isNodeId(id: unknown): id is string {
+  return typeof id === 'string' && NODE_ID_RE.test(id);
+}
+
+const STATUSES = new Set(['draft', 'awaiting_approval', 'pending', 'running', 'succeeded', 'failed', 'cancelled', 'rejected']);
+const ORIGINS = new Set(['root', 'proposer', 'fork']);
+const TYPES = new Set([
+  'experiment_created', 'node_created', 'node_status', 'stage_finished', 'node_result', 'node_failed', 'node_pruned',
+  'node_edited', 'search_started', 'search_stopped', 'proposal_dropped', 'usage',
+]);
+const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isStr = (v: unknown): v is string => typeof v === 'string';
+const optNum = (v: unknown) => v === undefined || isNum(v);
+const optStr = (v: unknown) => v === undefined || isStr(v);
 
 export interface TreeNode {
   id: string;
@@ -38,10 +57,88 @@ export class ExperimentTree {
   lastSeq = -1;
   droppedProposals: { parent: string; reason: string }[] = [];
 
-  static fromEvents(events: Iterable<TreeEvent>): ExperimentTree {
+  /**
+   * Folds events read from disk. Each is checked first (see check()); a bad one is skipped and
+   * reported through onBad with its index, never applied.
+   */
+  static fromEvents(events: Iterable<unknown>, onBad?: (index: number, reason: string) => void): ExperimentTree {
     const tree = new ExperimentTree();
-    for (const e of events) tree.apply(e);
+    let i = 0;
+    for (const e of events) {
+      const problem = tree.check(e);
+      if (problem === null) tree.apply(e as TreeEvent);
+      else onBad?.(i, problem);
+      i++;
+    }
     return tree;
+  }
+
+  /**
+   * Why an event from the log cannot be applied to this tree, or null if it can. Ids must be node
+   * ids, a new node's parent must already exist (so the graph stays a tree: no self-parent, no
+   * cycle), a node is created once, and numbers are finite numbers.
+   */
+  check(e: unknown): string | null {
+    if (!isObj(e)) return 'not an event object';
+    if (!isStr(e.type) || !TYPES.has(e.type)) return `unknown event type ${JSON.stringify(e.type)}`;
+    if (!Number.isSafeInteger(e.seq) || (e.seq as number) < 0) return 'seq is not a non-negative integer';
+    if (!isNum(e.t)) return 't is not a number';
+    const needNode = (): string | null => {
+      if (!isNodeId(e.id)) return `invalid node id ${JSON.stringify(e.id)}`;
+      if (!this.nodes.has(e.id)) return `unknown node ${e.id}`;
+      return null;
+    };
+    const changesOk = (c: unknown) => Array.isArray(c) && c.every((x) => isObj(x) && isStr(x.path));
+    switch (e.type) {
+      case 'experiment_created':
+        if (!isStr(e.metric) || (e.goal !== 'maximize' && e.goal !== 'minimize')) return 'experiment_created needs a metric and a goal';
+        return null;
+      case 'node_created':
+        if (!isNodeId(e.id)) return `invalid node id ${JSON.stringify(e.id)}`;
+        if (this.nodes.has(e.id)) return `node ${e.id} created twice`;
+        if (e.parent !== null) {
+          if (!isNodeId(e.parent)) return `invalid parent id ${JSON.stringify(e.parent)}`;
+          if (!this.nodes.has(e.parent)) return `parent ${e.parent} of ${e.id} does not exist (yet)`;
+        }
+        if (!isStr(e.origin) || !ORIGINS.has(e.origin)) return `invalid origin ${JSON.stringify(e.origin)}`;
+        if (!isStr(e.status) || !STATUSES.has(e.status)) return `invalid status ${JSON.stringify(e.status)}`;
+        if (!isStr(e.title) || !isStr(e.configHash) || !isStr(e.recipeHash) || !optStr(e.proposer)) return 'node_created has a field of the wrong type';
+        if (!changesOk(e.changes)) return 'changes is not a list of {path, from, to}';
+        return null;
+      case 'node_status':
+        if (!isStr(e.status) || !STATUSES.has(e.status)) return `invalid status ${JSON.stringify(e.status)}`;
+        if (e.stage !== undefined && !STAGES.includes(e.stage as StageName)) return `invalid stage ${JSON.stringify(e.stage)}`;
+        return needNode();
+      case 'stage_finished':
+        if (!STAGES.includes(e.stage as StageName)) return `invalid stage ${JSON.stringify(e.stage)}`;
+        if (!isNum(e.exitCode) || !isNum(e.wallMs) || !optStr(e.host)) return 'stage_finished has a field of the wrong type';
+        return needNode();
+      case 'node_result': {
+        const r = e.result;
+        if (!isObj(r) || !isNum(r.score) || !optNum(r.testScore) || !isObj(r.metrics)) return 'node_result needs a numeric score and metrics';
+        for (const k of ['wallMs', 'computeMs', 'savedMs', 'tokens', 'costUsd']) if (!optNum(r[k])) return `result.${k} is not a number`;
+        for (const k of ['reusedFrom', 'warmStartFrom']) if (r[k] !== undefined && !isNodeId(r[k])) return `result.${k} is not a node id`;
+        return needNode();
+      }
+      case 'node_failed':
+        if (!isStr(e.stage) || !optStr(e.reason) || !optStr(e.logTail) || !optNum(e.computeMs) || !optNum(e.wallMs)) return 'node_failed has a field of the wrong type';
+        return needNode();
+      case 'node_pruned':
+        if (typeof e.pruned !== 'boolean') return 'pruned is not a boolean';
+        return needNode();
+      case 'node_edited':
+        if (!isStr(e.configHash) || !isStr(e.recipeHash) || (e.changes !== undefined && !changesOk(e.changes))) return 'node_edited has a field of the wrong type';
+        return needNode();
+      case 'proposal_dropped':
+        if (!isStr(e.parent) || !isStr(e.reason)) return 'proposal_dropped has a field of the wrong type';
+        return null;
+      case 'usage':
+        if (!isNum(e.tokens) || !isNum(e.costUsd)) return 'usage tokens/costUsd are not numbers';
+        if (e.id !== null && e.id !== undefined && !isNodeId(e.id)) return `invalid node id ${JSON.stringify(e.id)}`;
+        return null;
+      default:
+        return null;
+    }
   }
 
   apply(e: TreeEvent): void {
@@ -160,7 +257,9 @@ export class ExperimentTree {
   /** A node is excluded from selection if it or any ancestor is pruned. */
   isPruned(id: string): boolean {
     let cur: string | null = id;
-    while (cur) {
+    const seen = new Set<string>();
+    while (cur && !seen.has(cur)) {
+      seen.add(cur);
       const n = this.nodes.get(cur);
       if (!n) return false;
       if (n.pruned) return true;
@@ -172,7 +271,10 @@ export class ExperimentTree {
   ancestry(id: string): TreeNode[] {
     const out: TreeNode[] = [];
     let cur: string | null = id;
+    const seen = new Set<string>();
     while (cur) {
+      if (seen.has(cur)) throw new Error(`cycle in the tree at '${cur}'`);
+      seen.add(cur);
       const n = this.get(cur);
       out.unshift(n);
       cur = n.parent;

@@ -5,6 +5,7 @@ import type { TreeNode } from '../../engine';
 import type { ExperimentRegistry } from '../experiments/experimentRegistry';
 import type { ExperimentSession, SessionChange } from '../experiments/experimentSession';
 import type { NodeRef } from '../services';
+import { experimentTooltipMarkdown, nodeTooltipMarkdown } from './tooltipMarkdown';
 
 export type TreeElement = { kind: 'experiment'; dir: string } | { kind: 'broken'; dir: string } | { kind: 'node'; dir: string; id: string };
 
@@ -88,7 +89,7 @@ export class ExperimentTreeProvider implements vscode.TreeDataProvider<TreeEleme
     const best = meta.bestId ? session.experiment.tree.nodes.get(meta.bestId)?.result?.score : undefined;
     const parts = [`${session.experiment.tree.nodes.size} nodes`, best !== undefined ? `best ${best.toFixed(4)}` : '', meta.search !== 'idle' ? `search ${meta.search}` : ''];
     item.description = parts.filter(Boolean).join(' · ');
-    item.tooltip = new vscode.MarkdownString(`**${session.name}** — ${meta.metric} (${meta.goal})\n\n${session.dir}\n\n${meta.runs}${meta.maxRuns ? `/${meta.maxRuns}` : ''} runs`);
+    item.tooltip = new vscode.MarkdownString(experimentTooltipMarkdown({ name: session.name, dir: session.dir, metric: meta.metric, goal: meta.goal, runs: meta.runs, maxRuns: meta.maxRuns }));
     item.iconPath = new vscode.ThemeIcon(meta.search === 'running' ? 'loading~spin' : 'beaker');
     item.contextValue = `trex.experiment search-${meta.search}`;
     item.command = { command: 'trex.showTreePanel', title: 'Show Tree', arguments: [{ experimentDir: session.dir }] };
@@ -182,12 +183,9 @@ function elapsed(ms: number): string {
 }
 
 function tooltip(n: TreeNode, metric: string): vscode.MarkdownString {
-  const md = new vscode.MarkdownString();
-  md.appendMarkdown(`**${n.id}** — `).appendText(n.title).appendMarkdown(`\n\nstatus: ${n.status}${n.stage ? ` (${n.stage})` : ''}`);
-  if (n.result) md.appendMarkdown(`\n\n${metric}: ${n.result.score.toFixed(4)} (validation)${n.result.testScore !== undefined ? `, ${n.result.testScore.toFixed(4)} (test)` : ''}`);
-  if (n.result?.reusedFrom) md.appendMarkdown(`\n\nresult reused from ${n.result.reusedFrom} (same config)`);
-  for (const c of n.changes) md.appendMarkdown('\n\n- ').appendText(`${c.path}: ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`);
-  if (n.failure) md.appendMarkdown('\n\n').appendText(`${n.failure.stage}: ${n.failure.reason}`);
-  if (n.pruned) md.appendMarkdown('\n\n*pruned: excluded from selection*');
+  // Untrusted values are escaped; no command links, no HTML.
+  const md = new vscode.MarkdownString(nodeTooltipMarkdown(n, metric));
+  md.isTrusted = false;
+  md.supportHtml = false;
   return md;
 }

@@ -93,7 +93,10 @@ export function unpackTar(buf: Buffer): TarEntry[] {
     for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : h[i];
     if (sum !== readOctal(h, 148, 8)) throw new Error(`tar header checksum mismatch at byte ${pos}`);
     const type = String.fromCharCode(h[156] || 48);
-    const size = nextSize ?? readOctal(h, 124, 12);
+    // A pax `size` describes the next real entry, never another extended header.
+    const meta = type === 'x' || type === 'g' || type === 'L';
+    const size = meta ? readOctal(h, 124, 12) : (nextSize ?? readOctal(h, 124, 12));
+    if (!Number.isSafeInteger(size) || size < 0) throw new Error(`malformed tar size at byte ${pos}`);
     const dataStart = pos + BLOCK;
     if (dataStart + size > buf.length) throw new Error('truncated tar archive');
     const data = buf.subarray(dataStart, dataStart + size);
@@ -101,7 +104,10 @@ export function unpackTar(buf: Buffer): TarEntry[] {
     if (type === 'x') {
       for (const [k, v] of parsePax(data)) {
         if (k === 'path') nextName = v;
-        if (k === 'size') nextSize = Number(v);
+        if (k === 'size') {
+          if (!/^\d{1,15}$/.test(v)) throw new Error(`malformed pax size ${JSON.stringify(v.slice(0, 40))}`);
+          nextSize = Number(v);
+        }
       }
       continue;
     }
