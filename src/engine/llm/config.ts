@@ -31,7 +31,7 @@ export interface ExecutorSettings {
   maxSteps: number;
   sessionTimeMs: number;
   commandTimeoutMs: number;
-  /** argv[0] values the agent may run ({python} is the backend's torch python). */
+  /** argv[0] values the agent may run; only read-only inspection programs are ever honoured (executor/tools.ts SAFE_COMMANDS). */
   allowedCommands: string[];
   cheapCheckExamples: number;
   cheapCheckSteps: number;
@@ -220,7 +220,7 @@ function defaults(): LlmConfig {
       maxSteps: 12,
       sessionTimeMs: 15 * 60_000,
       commandTimeoutMs: 5 * 60_000,
-      allowedCommands: ['{python}', 'python3', 'python', 'ls', 'cat', 'head', 'tail', 'wc', 'grep'],
+      allowedCommands: ['ls', 'cat', 'head', 'tail', 'wc', 'grep'],
       cheapCheckExamples: 32,
       cheapCheckSteps: 5,
       cheapCheckTimeoutMs: 5 * 60_000,
