@@ -12,6 +12,8 @@ import type { AgentTool } from '../agentLoop';
 import type { ExecutorSettings } from '../config';
 import { tailLines, truncateEnd } from '../text';
 import { redact } from '../../secrets';
+import { checkProposedSources } from '../../dataPolicy';
+import { parse as parseYaml } from 'yaml';
 import { runCheapChecks } from './cheapChecks';
 import { runJobToEnd } from './jobs';
 import { NodeSandbox, SandboxError } from './sandbox';
@@ -91,11 +93,18 @@ export function executorTools(ctx: ExecutorToolContext): AgentTool[] {
         const name = sandbox.relative(abs);
         const schema: SchemaName | undefined = name === NODE_FILES.recipe ? 'recipe' : name === NODE_FILES.train ? 'train' : undefined;
         if (schema) {
+          let parsed: unknown;
           try {
-            parseAndValidate(content, schema, name);
+            parsed = parseAndValidate(content, schema, name);
           } catch (e) {
             if (e instanceof SpecError) return `NOT written: ${name} is invalid:\n${e.problems.map(formatProblem).join('\n')}`;
             throw e;
+          }
+          if (schema === 'recipe') {
+            // The agent may not point the recipe at data outside data/ and the user's allowlists.
+            const current = existsSync(abs) ? safeParse(readFileSync(abs, 'utf8')) : undefined;
+            const problems = checkProposedSources(ctx.exp.dir, ctx.exp.spec, current, parsed);
+            if (problems.length) return `NOT written: ${name} names data the agent may not use:\n${problems.join('\n')}`;
           }
         }
         mkdirSync(dirname(abs), { recursive: true });
@@ -235,4 +244,12 @@ export function escapingSymlinks(root: string, limit = 5): string[] {
   };
   walk(realRoot, 0);
   return found;
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return parseYaml(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
