@@ -36,7 +36,10 @@ export function redact(text: string, env: NodeJS.ProcessEnv = process.env): stri
 
 /** A copy of the environment without credential-like variables, for stage and agent processes. */
 export function scrubbedEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  // The user may pass named credentials on purpose (e.g. TREX_PASS_ENV=TREX_SYNTH_API_KEY for
+  // synthetic-data sources on a local backend); nothing else that looks like one.
+  const pass = new Set((env.TREX_PASS_ENV ?? '').split(',').map((x) => x.trim()).filter(Boolean));
   const out: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined && !isSecretEnvName(k)) out[k] = v;
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && (!isSecretEnvName(k) || pass.has(k))) out[k] = v;
   return out;
 }

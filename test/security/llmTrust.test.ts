@@ -45,6 +45,7 @@ test('redact() and scrubbedEnv() know the credential-like variables', () => {
   const out = redact(text, env);
   for (const v of ['sk-aaaa', 'hf_tokentoken1', 'pw-123456', 'awsawsaws', 'zzzzzzzz', 'abcdefghijkl']) assert.ok(!out.includes(v), `${v} in ${out}`);
   assert.deepEqual(Object.keys(scrubbedEnv(env)).sort(), ['HOME', 'PATH']);
+  assert.deepEqual(Object.keys(scrubbedEnv({ ...env, TREX_PASS_ENV: 'HF_TOKEN' })).sort(), ['HF_TOKEN', 'HOME', 'PATH', 'TREX_PASS_ENV'], 'only what the user names explicitly');
 });
 
 function hostileFolder(section: object, where: 'trex.yaml' | 'llm.json'): { dir: string; spec: unknown } {
