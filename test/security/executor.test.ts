@@ -34,7 +34,7 @@ test('default settings allow no interpreter: python/python3/{python} are not in 
 });
 
 test('checkArgv: no code, no path outside the node, no engine-owned file, whatever allowed_commands says', () => {
-  const wide = ['python3', 'python', '{python}', 'bash', 'sh', 'curl', 'ls', 'cat', 'wc', 'grep', 'head'];
+  const wide = ['python3', 'python', '{python}', 'bash', 'sh', 'curl', 'ls', 'cat', 'wc', 'grep', 'head', 'tail'];
   const refused: [string[], RegExp][] = [
     [['python3', '-c', 'print(1)'], /cannot run without OS isolation/],
     [['python', 'work/x.py'], /cannot run without OS isolation/],
@@ -53,6 +53,10 @@ test('checkArgv: no code, no path outside the node, no engine-owned file, whatev
     [['cat', './metrics.json'], /managed by the engine/],
     [['grep', '-r', 'x', 'run/'], /managed by the engine/],
     [['cat', 'Metrics.json'], /managed by the engine/],
+    [['grep', '-f/etc/passwd', 'x'], /separate argument/],
+    [['grep', '-f~/.ssh/id_rsa', 'x'], /separate argument/],
+    [['tail', '-n1', '--', '/proc/self/environ'], /absolute/],
+    [['cat', 'work/x', '/proc/self/environ'], /absolute/],
   ];
   for (const [argv, re] of refused) assert.match(checkArgv(argv, wide) ?? 'ACCEPTED', re, argv.join(' '));
   assert.equal(checkArgv(['cat', 'train.yaml'], wide), undefined);

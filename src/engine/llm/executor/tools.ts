@@ -199,6 +199,8 @@ export function checkArgv(argv: string[], allowed: string[]): string | undefined
   for (const a of argv.slice(1)) {
     if (a.includes('\0')) return 'arguments cannot contain NUL bytes';
     if (/\{(python|runner|cache)\}/.test(a)) return `placeholders are not allowed in arguments (${a.slice(0, 80)}): they lead outside the node folder`;
+    // A short option with its value attached (-f/etc/passwd) hides a path: values go in their own argument.
+    if (a.startsWith('-') && !a.includes('=') && /[\\/~]/.test(a)) return `option values with a path must be a separate argument (${a.slice(0, 80)})`;
     // Every piece that could be a path: the argument, and whatever follows '=' (--opt=/abs) or ':' / ','.
     const pieces = [a, ...a.split(/[=:,]/).slice(1)];
     for (const p of pieces) {
