@@ -1,6 +1,8 @@
 // Where the LLM agents talk to and how hard they may try. Settings come, later ones winning, from
-// defaults, an `llm:` section of trex.yaml (if the schema gains one), llm.json, environment
-// variables and the caller's overrides. The API key comes only from the environment or the caller
+// defaults, the experiment folder (an `llm:` section of trex.yaml, its llm.json), the user's own
+// settings file (TREX_LLM_CONFIG), environment variables and the caller's overrides. The folder may
+// come from anyone: its endpoint, headers, research URLs and Executor commands are used only with
+// the user's consent, recorded outside the folder (trusted-folders.json, keyed by path and hash). The API key comes only from the environment or the caller
 // (VS Code SecretStorage): it is never read from or written to a file.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
