@@ -36,7 +36,7 @@ Usage:
                                           new experiment from a requirement (LLM Researcher)
   trex run <dir> [--budget N] [--policy uct|greedy|random|sequential] [--parallel K]
                  [--backend local|ssh:<host>|slurm:<host>|pool:<m1>,<m2>] [--seed S] [--proposer offline|llm]
-                 [--accept-new-host]
+                 [--accept-new-host] [--trust-folder-llm]
                                           run or resume the search; Ctrl-C stops cleanly
   trex status <dir> [--json]              the tree and the best node
   trex validate <dir>                     check trex.yaml and every node's files
@@ -46,7 +46,7 @@ Usage:
   trex examples                           list the example tasks
 `;
 
-const BOOLEAN_FLAGS = new Set(['json', 'undo', 'help', 'quiet', 'accept-new-host']);
+const BOOLEAN_FLAGS = new Set(['json', 'undo', 'help', 'quiet', 'accept-new-host', 'trust-folder-llm']);
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -149,7 +149,8 @@ async function cmdRun(args: ParsedArgs): Promise<number> {
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
   const threads = Math.max(1, Math.floor(cpus().length / slots));
-  const choice = selectProposer(exp, { requested: proposerFlag, env: process.env, backend, signal: controller.signal, onNotice: (m) => view.print(m) });
+  // --trust-folder-llm: the user consents to this folder's llm endpoint / Executor commands (recorded outside it).
+  const choice = selectProposer(exp, { requested: proposerFlag, env: process.env, overrides: { trustFolder: args.flags.has('trust-folder-llm') }, backend, signal: controller.signal, onNotice: (m) => view.print(m) });
   view.print(choice.notice);
   const search = new Search(exp, {
     backend,

@@ -24,8 +24,10 @@ test('key and settings precedence: overrides > environment > llm.json > defaults
   const dir = tempDir();
   mkdirSync(join(dir, '.trex'));
   writeFileSync(join(dir, '.trex', 'llm.json'), JSON.stringify({ base_url: 'https://file.example/v1', model: 'file-model', timeout_ms: 5000, research: { max_steps: 4 }, prices: { 'file-model': { input: 1, output: 2 } } }));
-  const env = { OPENAI_API_KEY: 'sk-openai', TREX_LLM_API_KEY: 'sk-trex', TREX_EXECUTOR_MODEL: 'gpt-4.1', TREX_LLM_TIMEOUT_MS: '7000', TREX_LLM_STREAM: '1' };
-  const c = resolveLlmConfig(spec(), env, { dir })!;
+  const env = { OPENAI_API_KEY: 'sk-openai', TREX_LLM_API_KEY: 'sk-trex', TREX_EXECUTOR_MODEL: 'gpt-4.1', TREX_LLM_TIMEOUT_MS: '7000', TREX_LLM_STREAM: '1', TREX_CONFIG_DIR: tempDir() };
+  // The folder's endpoint needs the user's consent (test/security/llmTrust.test.ts).
+  assert.equal(resolveLlmConfig(spec(), env, { dir })!.baseURL, 'https://api.openai.com/v1');
+  const c = resolveLlmConfig(spec(), env, { dir, trustFolder: true })!;
   assert.equal(c.apiKey, 'sk-trex', 'TREX_LLM_API_KEY wins over OPENAI_API_KEY');
   assert.equal(c.baseURL, 'https://file.example/v1');
   assert.deepEqual(c.models, { researcher: 'file-model', executor: 'gpt-4.1', distiller: 'file-model' });

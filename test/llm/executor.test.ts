@@ -54,13 +54,13 @@ test('the sandbox confines paths to the node folder and protects engine-owned fi
 
 test('commands: only allowed programs, no paths outside the node folder', () => {
   const allowed = ['{python}', 'ls'];
-  assert.equal(checkArgv(['{python}', 'work/fix.py', '--out=work/x'], allowed), undefined);
-  assert.equal(checkArgv(['{python}', '{runner}/trex_micro.py', 'prepare'], allowed), undefined);
+  assert.equal(checkArgv(['ls', '-l', '--color=never', 'work/x'], allowed), undefined);
+  assert.match(checkArgv(['{python}', 'work/fix.py', '--out=work/x'], allowed)!, /without OS isolation/);
   assert.match(checkArgv(['rm', '-rf', 'x'], allowed)!, /not an allowed command/);
   assert.match(checkArgv(['ls', '/etc'], allowed)!, /absolute paths/);
   assert.match(checkArgv(['ls', '../..'], allowed)!, /'\.\.' is not allowed/);
   assert.match(checkArgv(['ls', '--dir=../x'], allowed)!, /'\.\.'/);
-  assert.match(checkArgv(['{python}', '{runner}/../x.py'], allowed)!, /'\.\.'/);
+  assert.match(checkArgv(['ls', '{runner}/../x.py'], allowed)!, /placeholders/);
   assert.match(checkArgv([], allowed)!, /empty/);
 });
 

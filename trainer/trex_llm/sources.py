@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import os
+import urllib.error
 import urllib.request
 
 from .errors import InputError
@@ -39,6 +40,36 @@ def _load_hf(src):
     return [dict(r) for r in ds]
 
 
+def check_download_url(url, field):
+    """Downloads go only to public addresses: every address the host resolves to must be global
+    (no loopback, private, link-local or IPv4-mapped ones), unless TREX_ALLOW_PRIVATE_DOWNLOADS=1.
+    Redirects are not followed (a redirect could lead to a private address)."""
+    import ipaddress
+    import socket
+    import urllib.parse
+    if os.environ.get("TREX_ALLOW_PRIVATE_DOWNLOADS") == "1":
+        return
+    host = urllib.parse.urlsplit(url).hostname
+    if not host:
+        raise InputError(field + ".path", f"no host in {url}")
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except OSError as e:
+        raise InputError(field + ".path", f"cannot resolve {host}: {e}")
+    for info in infos:
+        addr = ipaddress.ip_address(info[4][0].split("%")[0])
+        mapped = getattr(addr, "ipv4_mapped", None)
+        if mapped is not None:
+            addr = mapped
+        if not addr.is_global or addr.is_multicast:
+            raise InputError(field + ".path", f"refusing to download {url}: {host} resolves to a non-public address ({addr})")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        raise urllib.error.HTTPError(req.full_url, code, f"redirect to {newurl} not followed", headers, fp)
+
+
 def _local_path(path, cache_dir, field):
     if not path.startswith(("http://", "https://")):
         if not os.path.exists(path):
@@ -49,8 +80,9 @@ def _local_path(path, cache_dir, field):
     if not os.path.exists(target):
         os.makedirs(os.path.dirname(target), exist_ok=True)
         tmp = target + ".part"
+        check_download_url(path, field)
         try:
-            with urllib.request.urlopen(path, timeout=DOWNLOAD_TIMEOUT_S) as r, open(tmp, "wb") as f:
+            with urllib.request.build_opener(_NoRedirect).open(path, timeout=DOWNLOAD_TIMEOUT_S) as r, open(tmp, "wb") as f:
                 f.write(r.read())
         except Exception as e:
             raise InputError(field + ".path", f"cannot download {path}: {e}")

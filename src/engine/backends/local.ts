@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { BackendError, type Backend, type JobStatus, type StageJob } from './backend';
 import { CANCEL_SH, LAUNCH_SH } from './jobScripts';
 import { findTorchPython } from './python';
+import { isSecretEnvName, scrubbedEnv } from '../secrets';
 
 export interface LocalBackendOptions {
   experimentDir: string;
@@ -21,7 +22,8 @@ export function defaultCacheDir(): string {
 
 function run(cmd: string, args: string[], timeoutMs = 60_000): Promise<string> {
   return new Promise((resolvePromise, reject) => {
-    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 4 << 20 }, (err, stdout, stderr) => {
+    // Stages and agent commands never inherit credentials (API keys, tokens, AWS_*, SSH_AUTH_SOCK).
+    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 4 << 20, env: scrubbedEnv() }, (err, stdout, stderr) => {
       if (err) reject(new Error(`${cmd} failed: ${stderr || err.message}`));
       else resolvePromise(stdout);
     });
@@ -63,7 +65,7 @@ export class LocalBackend implements Backend {
   async start(job: StageJob): Promise<void> {
     if (!this.python) await this.preflight();
     const argv = this.resolveArgv(job.argv);
-    const envArgs = Object.entries(job.env).map(([k, v]) => `${k}=${v}`);
+    const envArgs = Object.entries(job.env).filter(([k]) => !isSecretEnvName(k)).map(([k, v]) => `${k}=${v}`);
     // env(1) sets the variables inside the detached session without touching our own environment.
     await run('bash', ['-c', LAUNCH_SH, 'launch', this.abs(job.runDir), this.opts.experimentDir, 'env', ...envArgs, ...argv]);
   }

@@ -7,6 +7,7 @@ import type { LlmRole } from './config';
 import { describeError, LlmError } from './errors';
 import { compileSchema, isPlainObject, parseJsonReply, type JsonSchema } from './jsonValidation';
 import { truncateMiddle } from './text';
+import { redact } from '../secrets';
 import type { UsageTotals } from './usage';
 
 export interface AgentTool {
@@ -146,11 +147,12 @@ export async function runAgentLoop<T>(o: AgentRunOptions<T>): Promise<AgentRunRe
           return { finished: false, text };
         }
         try {
-          const out = truncateMiddle(await entry.tool.run(args as Record<string, unknown>, deadline.signal), maxOut);
+          // Tool output goes back to the model and into records: never with a secret in it.
+          const out = redact(truncateMiddle(await entry.tool.run(args as Record<string, unknown>, deadline.signal), maxOut));
           report({ kind: 'tool', tool: call.name, args, ok: true, output: out, ...costOnce() });
           return { finished: false, text: out };
         } catch (e) {
-          const text = `${call.name} failed: ${describeError(e)}`;
+          const text = redact(`${call.name} failed: ${describeError(e)}`);
           report({ kind: 'tool', tool: call.name, args, ok: false, output: text, ...costOnce() });
           return { finished: false, text };
         }

@@ -13,6 +13,7 @@ import type {
 import { boundedFetch, findCause, ReplyTimeoutError, ReplyTooLargeError } from './boundedFetch';
 import type { LlmConfig, LlmRole } from './config';
 import { LlmError } from './errors';
+import { redact, registerSecret } from '../secrets';
 import { compileSchema, parseJsonReply, type JsonSchema } from './jsonValidation';
 import { addUsage, type CallUsage, type UsageMeter, type UsageTotals } from './usage';
 
@@ -93,6 +94,7 @@ export class LlmClient {
     readonly meter: UsageMeter,
   ) {
     this.structuredMode = config.structured;
+    registerSecret(config.apiKey);
     const headers = { ...config.headers };
     if (config.apiKeyHeader) headers[config.apiKeyHeader] = config.apiKey;
     this.openai = new OpenAI({
@@ -296,7 +298,14 @@ export class LlmClient {
     return u;
   }
 
+  /** Every error leaves here redacted: a server may echo the Authorization header. */
   private toLlmError(e: unknown, signal?: AbortSignal): LlmError {
+    const err = this.classify(e, signal);
+    const clean = redact(err.message);
+    return clean === err.message ? err : new LlmError(err.kind, clean);
+  }
+
+  private classify(e: unknown, signal?: AbortSignal): LlmError {
     if (e instanceof LlmError) return e;
     const tooLarge = findCause(e, ReplyTooLargeError);
     if (tooLarge) return new LlmError('too_large', `the reply exceeded ${tooLarge.limitBytes} bytes and was dropped`);

@@ -1,9 +1,13 @@
 // Where the LLM agents talk to and how hard they may try. Settings come, later ones winning, from
-// defaults, an `llm:` section of trex.yaml (if the schema gains one), llm.json, environment
-// variables and the caller's overrides. The API key comes only from the environment or the caller
+// defaults, the experiment folder (an `llm:` section of trex.yaml, its llm.json), the user's own
+// settings file (TREX_LLM_CONFIG), environment variables and the caller's overrides. The folder may
+// come from anyone: its endpoint, headers, research URLs and Executor commands are used only with
+// the user's consent, recorded outside the folder (trusted-folders.json, keyed by path and hash). The API key comes only from the environment or the caller
 // (VS Code SecretStorage): it is never read from or written to a file.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import type { TaskSpec } from '../spec/types';
 import { DEFAULT_PRICES, type PriceTable } from './pricing';
 import { compileSchema, type JsonSchema } from './jsonValidation';
@@ -31,7 +35,7 @@ export interface ExecutorSettings {
   maxSteps: number;
   sessionTimeMs: number;
   commandTimeoutMs: number;
-  /** argv[0] values the agent may run ({python} is the backend's torch python). */
+  /** argv[0] values the agent may run; only read-only inspection programs are ever honoured (executor/tools.ts SAFE_COMMANDS). */
   allowedCommands: string[];
   cheapCheckExamples: number;
   cheapCheckSteps: number;
@@ -67,6 +71,8 @@ export interface LlmConfig {
   executor: ExecutorSettings;
   /** Where the settings came from, for messages. */
   sources: string[];
+  /** Settings of the experiment folder that were ignored, and why (show them to the user). */
+  warnings: string[];
 }
 
 /** The file/section shape (snake_case, like trex.yaml). Every field optional. */
@@ -118,6 +124,11 @@ export interface LlmOverrides {
   dir?: string;
   settingsFile?: string;
   settings?: LlmSettingsInput;
+  /**
+   * The user consents (CLI --trust-folder-llm, a prompt in VS Code) to the experiment folder's own
+   * endpoint / Executor permissions; the consent is recorded outside the folder (trusted-folders.json).
+   */
+  trustFolder?: boolean;
 }
 
 const num = { type: 'number' } as const;
@@ -220,12 +231,13 @@ function defaults(): LlmConfig {
       maxSteps: 12,
       sessionTimeMs: 15 * 60_000,
       commandTimeoutMs: 5 * 60_000,
-      allowedCommands: ['{python}', 'python3', 'python', 'ls', 'cat', 'head', 'tail', 'wc', 'grep'],
+      allowedCommands: ['ls', 'cat', 'head', 'tail', 'wc', 'grep'],
       cheapCheckExamples: 32,
       cheapCheckSteps: 5,
       cheapCheckTimeoutMs: 5 * 60_000,
     },
     sources: ['defaults'],
+    warnings: [],
   };
 }
 
@@ -356,13 +368,38 @@ export function isLoopbackUrl(url: string): boolean {
  */
 export function resolveLlmConfig(spec: TaskSpec | null, env: NodeJS.ProcessEnv, overrides: LlmOverrides = {}): LlmConfig | null {
   const c = defaults();
+  // The experiment folder (trex.yaml llm section, its llm.json) may come from anyone: where the key
+  // goes and what the Executor may run are taken from it only with the user's recorded consent.
+  const folderParts: { s: LlmSettingsInput; where: string }[] = [];
   const section = spec ? (spec as unknown as { llm?: unknown }).llm : undefined;
-  if (section !== undefined) apply(c, checked(section, 'trex.yaml llm section'), 'trex.yaml');
-  const file =
-    overrides.settingsFile ??
-    env.TREX_LLM_CONFIG ??
-    (overrides.dir ? [join(overrides.dir, '.trex', 'llm.json'), join(overrides.dir, 'llm.json')].find((p) => existsSync(p)) : undefined);
-  if (file) apply(c, readSettingsFile(file), file);
+  if (section !== undefined) folderParts.push({ s: checked(section, 'trex.yaml llm section'), where: 'trex.yaml' });
+  const folderFile = overrides.dir ? [join(overrides.dir, '.trex', 'llm.json'), join(overrides.dir, 'llm.json')].find((p) => existsSync(p)) : undefined;
+  const userFile = overrides.settingsFile ?? env.TREX_LLM_CONFIG;
+  if (!userFile && folderFile) folderParts.push({ s: readSettingsFile(folderFile), where: folderFile });
+  if (folderParts.length) {
+    const sensitive = folderParts.map((p) => sensitiveSettings(p.s));
+    const anySensitive = sensitive.some((x) => Object.keys(x).length > 0);
+    const folder = overrides.dir ? resolve(overrides.dir) : undefined;
+    const digest = settingsDigest(sensitive);
+    let trusted = false;
+    if (anySensitive && folder) {
+      if (overrides.trustFolder) {
+        recordTrustedFolder(folder, digest, env);
+        trusted = true;
+      } else trusted = isTrustedFolder(folder, digest, env);
+    }
+    for (const p of folderParts) {
+      const sens = sensitiveSettings(p.s);
+      if (Object.keys(sens).length && !trusted) {
+        c.warnings.push(
+          `ignored ${Object.keys(sens).join(', ')} from ${p.where}: an experiment folder cannot choose where your API key goes or widen the Executor's commands without your consent ` +
+            `(review them, then run with --trust-folder-llm once; or set TREX_LLM_BASE_URL / your own TREX_LLM_CONFIG)`,
+        );
+        apply(c, withoutSensitive(p.s), `${p.where} (untrusted parts ignored)`);
+      } else apply(c, p.s, p.where);
+    }
+  }
+  if (userFile) apply(c, readSettingsFile(userFile), userFile);
   apply(c, envSettings(env), 'environment');
   if (overrides.settings) apply(c, checked(overrides.settings, 'settings'), 'settings');
   if (spec?.budget?.max_llm_cost_usd !== undefined && spec.budget.max_llm_cost_usd > 0) c.maxCostUsd = spec.budget.max_llm_cost_usd;
@@ -371,6 +408,68 @@ export function resolveLlmConfig(spec: TaskSpec | null, env: NodeJS.ProcessEnv, 
   else if (isLoopbackUrl(c.baseURL)) c.apiKey = LOCAL_PLACEHOLDER_KEY;
   else return null;
   return c;
+}
+
+/** The settings an untrusted folder may not set: where requests (and the key) go, and what the agents may do. */
+function sensitiveSettings(s: LlmSettingsInput): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (s.base_url !== undefined) out.base_url = s.base_url;
+  if (s.api_key_header !== undefined) out.api_key_header = s.api_key_header;
+  if (s.headers !== undefined) out.headers = s.headers;
+  if (s.query !== undefined) out.query = s.query;
+  const r = s.research;
+  if (r) for (const k of ['arxiv_url', 'semantic_scholar_url', 'hf_url', 'allow_private_urls'] as const) if (r[k] !== undefined) out[`research.${k}`] = r[k];
+  if (s.executor?.allowed_commands !== undefined) out['executor.allowed_commands'] = s.executor.allowed_commands;
+  return out;
+}
+
+function withoutSensitive(s: LlmSettingsInput): LlmSettingsInput {
+  const { base_url: _b, api_key_header: _h, headers: _hs, query: _q, ...rest } = s;
+  const out: LlmSettingsInput = { ...rest };
+  if (s.research) {
+    const { arxiv_url: _a, semantic_scholar_url: _s, hf_url: _f, allow_private_urls: _p, ...r } = s.research;
+    out.research = r;
+  }
+  if (s.executor) {
+    const { allowed_commands: _c, ...e } = s.executor;
+    out.executor = e;
+  }
+  return out;
+}
+
+function settingsDigest(parts: Record<string, unknown>[]): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+}
+
+/** Where consents live: outside every experiment folder (TREX_CONFIG_DIR, else ~/.config/trex). */
+export function trustedFoldersPath(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.TREX_CONFIG_DIR || join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'trex');
+  return join(base, 'trusted-folders.json');
+}
+
+function readTrusted(env: NodeJS.ProcessEnv): Record<string, string> {
+  try {
+    const v = JSON.parse(readFileSync(trustedFoldersPath(env), 'utf8')) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** True when the user consented to exactly these folder settings (a change needs consent again). */
+export function isTrustedFolder(folder: string, digest: string, env: NodeJS.ProcessEnv): boolean {
+  return readTrusted(env)[resolve(folder)] === digest;
+}
+
+function recordTrustedFolder(folder: string, digest: string, env: NodeJS.ProcessEnv): void {
+  const path = trustedFoldersPath(env);
+  if (resolve(path).startsWith(resolve(folder) + '/')) throw new Error(`the trust store ${path} cannot live inside the experiment folder`);
+  const all = readTrusted(env);
+  all[resolve(folder)] = digest;
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(all, null, 2) + '\n', { mode: 0o600 });
+  renameSync(tmp, path);
 }
 
 /** One line for the CLI and the extension; never shows the key. */

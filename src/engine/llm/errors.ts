@@ -1,5 +1,6 @@
 // Every way an LLM call can fail, as one error type with a kind, so callers can record a clear
 // reason ("timeout", "refusal: …") instead of a stack trace, and decide what is worth retrying.
+import { redact } from '../secrets';
 
 export type LlmErrorKind =
   | 'budget' // the experiment's LLM budget is spent: no call was made
@@ -36,7 +37,7 @@ export function isLlmError(e: unknown, kind?: LlmErrorKind): e is LlmError {
 
 /** One line for logs and records, whatever was thrown. */
 export function describeError(e: unknown): string {
-  if (e instanceof LlmError) return `${e.kind}: ${e.message}`;
-  if (e instanceof Error) return e.message;
-  return String(e);
+  if (e instanceof LlmError) return redact(`${e.kind}: ${e.message}`);
+  if (e instanceof Error) return redact(e.message);
+  return redact(String(e));
 }

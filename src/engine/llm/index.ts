@@ -100,7 +100,8 @@ export function selectProposer(
   const config = resolveLlmConfig(exp.spec, o.env, { dir: exp.dir, ...o.overrides });
   if (!config) return { proposer: new OfflineProposer(), config: null, notice: NO_KEY_MESSAGE };
   const llm = createLlmProposer(exp, config, o.backend, o);
-  return { proposer: llm, llm, config, notice: `Proposer: LLM Researcher. ${describeLlmConfig(config)}.` };
+  const warnings = config.warnings.map((w) => `\nwarning: ${w}`).join('');
+  return { proposer: llm, llm, config, notice: `Proposer: LLM Researcher. ${describeLlmConfig(config)}.${warnings}` };
 }
 
 /** Rewrites insights.md with the distiller; its usage goes into the tree. Never throws. */

@@ -81,6 +81,8 @@ export interface TaskSpec {
     reuse?: Partial<ReuseSettings>;
   };
   proposer?: 'offline' | 'llm';
+  /** Where model-proposed data sources may come from besides data/ (src/engine/dataPolicy.ts). */
+  data_policy?: { allow_paths?: string[]; allow_hosts?: string[] };
   baseline: { recipe: Recipe; train: TrainConfig };
   search_space: SearchKnob[];
 }

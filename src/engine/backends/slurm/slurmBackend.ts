@@ -3,6 +3,7 @@
 // reads and resets; this class adds sbatch / squeue / sacct / scontrol / scancel on top of it.
 // The run folder contract is the detached-job one (jobScripts.ts) plus slurm_job_id, kept on the
 // filesystem the login node shares with the compute nodes.
+import { isSecretEnvName } from '../../secrets';
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,7 +37,8 @@ export interface SlurmBackendOptions extends SshBackendOptions {
   cancelWaitMs?: number;
 }
 
-const SECRET_NAME = /SECRET|TOKEN|PASSW|API_?KEY|CREDENTIAL|PRIVATE/i;
+// One list of credential-like names for every backend (src/engine/secrets.ts).
+const SECRET_NAME = { test: (k: string) => isSecretEnvName(k) || /API_?KEY/i.test(k) };
 
 interface Ready {
   root: string;

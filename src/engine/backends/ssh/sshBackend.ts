@@ -1,6 +1,7 @@
 // The ssh backend: stages run detached on a remote host (launch.sh in the node's remote run folder),
 // are polled and their logs read by byte offset over short execs, so a dropped connection, a
 // restarted sshd or a restarted TREX never loses a job or a byte of its log.
+import { isSecretEnvName } from '../../secrets';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BackendError, type Backend, type JobStatus, type StageJob } from '../backend';
@@ -50,7 +51,8 @@ export interface SshBackendOptions {
 }
 
 /** Environment variable names that look like credentials never reach the remote `cmd` file. */
-const SECRET_NAME = /SECRET|TOKEN|PASSW|API_?KEY|CREDENTIAL|PRIVATE/i;
+// One list of credential-like names for every backend (src/engine/secrets.ts).
+const SECRET_NAME = { test: (k: string) => isSecretEnvName(k) || /API_?KEY/i.test(k) };
 const GPU_FILE = 'trex_gpu';
 
 export class SshBackend implements Backend {

@@ -2,8 +2,8 @@
 // config files validated before they are written), read its stage logs, run an allowed command in
 // the node folder on the node's backend (time-limited, in nodes/<id>/run/agent-<n>), and run the
 // cheap checks.
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
 import type { Backend } from '../../backends/backend';
 import { NODE_FILES, type Experiment } from '../../experiment';
 import { STAGES } from '../../tree/events';
@@ -11,6 +11,9 @@ import { formatProblem, parseAndValidate, SpecError, type SchemaName } from '../
 import type { AgentTool } from '../agentLoop';
 import type { ExecutorSettings } from '../config';
 import { tailLines, truncateEnd } from '../text';
+import { redact } from '../../secrets';
+import { checkProposedSources } from '../../dataPolicy';
+import { parse as parseYaml } from 'yaml';
 import { runCheapChecks } from './cheapChecks';
 import { runJobToEnd } from './jobs';
 import { NodeSandbox, SandboxError } from './sandbox';
@@ -44,9 +47,12 @@ export function executorTools(ctx: ExecutorToolContext): AgentTool[] {
             if (out.length >= 200) return;
             const p = `${abs}/${name}`;
             const rel = sandbox.relative(p);
-            const st = statSync(p, { throwIfNoEntry: false });
+            // lstat: a symbolic link is listed as a link, never followed (it may lead out of the node).
+            const st = lstatSync(p, { throwIfNoEntry: false });
             if (!st) continue;
-            if (st.isDirectory()) {
+            if (st.isSymbolicLink()) {
+              out.push(`${rel} (symbolic link, not followed)`);
+            } else if (st.isDirectory()) {
               out.push(`${rel}/`);
               if (depth < 2 && !SKIP_LIST.has(rel)) walk(p, depth + 1);
             } else out.push(`${rel} (${st.size} bytes)`);
@@ -71,7 +77,7 @@ export function executorTools(ctx: ExecutorToolContext): AgentTool[] {
         const text = readFileSync(abs, 'utf8');
         const offset = typeof args.offset === 'number' ? args.offset : 0;
         const max = typeof args.max_chars === 'number' ? args.max_chars : 8000;
-        const part = text.slice(offset, offset + max);
+        const part = redact(text.slice(offset, offset + max));
         return offset + max < text.length ? `${part}\n…[${text.length - offset - max} more characters; read on with offset ${offset + max}]` : part;
       },
     },
@@ -87,11 +93,18 @@ export function executorTools(ctx: ExecutorToolContext): AgentTool[] {
         const name = sandbox.relative(abs);
         const schema: SchemaName | undefined = name === NODE_FILES.recipe ? 'recipe' : name === NODE_FILES.train ? 'train' : undefined;
         if (schema) {
+          let parsed: unknown;
           try {
-            parseAndValidate(content, schema, name);
+            parsed = parseAndValidate(content, schema, name);
           } catch (e) {
             if (e instanceof SpecError) return `NOT written: ${name} is invalid:\n${e.problems.map(formatProblem).join('\n')}`;
             throw e;
+          }
+          if (schema === 'recipe') {
+            // The agent may not point the recipe at data outside data/ and the user's allowlists.
+            const current = existsSync(abs) ? safeParse(readFileSync(abs, 'utf8')) : undefined;
+            const problems = checkProposedSources(ctx.exp.dir, ctx.exp.spec, current, parsed);
+            if (problems.length) return `NOT written: ${name} names data the agent may not use:\n${problems.join('\n')}`;
           }
         }
         mkdirSync(dirname(abs), { recursive: true });
@@ -112,7 +125,7 @@ export function executorTools(ctx: ExecutorToolContext): AgentTool[] {
       async run(args) {
         const abs = sandbox.resolve(`logs/${String(args.stage)}.log`, 'read');
         if (!existsSync(abs)) return `no ${String(args.stage)} log (the stage did not run)`;
-        return tailLines(readFileSync(abs, 'utf8'), typeof args.lines === 'number' ? args.lines : 60) || '(empty log)';
+        return redact(tailLines(readFileSync(abs, 'utf8'), typeof args.lines === 'number' ? args.lines : 60)) || '(empty log)';
       },
     },
   ];
@@ -123,7 +136,7 @@ export function executorTools(ctx: ExecutorToolContext): AgentTool[] {
   tools.push(
     {
       name: 'run_command',
-      description: `Run a command in the node folder on the node's machine, with a time limit. argv[0] must be one of: ${s.allowedCommands.join(', ')} ({python} is the Python with PyTorch; {runner}/trex_micro.py is the trainer). Paths must be relative to the node folder. Returns the exit code and the output tail.`,
+      description: `Run a command in the node folder on the node's machine, with a time limit. argv[0] must be one of: ${s.allowedCommands.filter((c) => SAFE_COMMANDS.includes(c)).join(', ')} (read-only inspection; use cheap_check to run the node's stages). Paths must be relative to the node folder. Returns the exit code and the output tail.`,
       parameters: {
         type: 'object',
         additionalProperties: false,
@@ -137,6 +150,8 @@ export function executorTools(ctx: ExecutorToolContext): AgentTool[] {
         const argv = (args.argv as string[]).map(String);
         const problem = checkArgv(argv, s.allowedCommands);
         if (problem) throw new SandboxError(problem);
+        const links = escapingSymlinks(ctx.exp.nodeDir(ctx.nodeId));
+        if (links.length) throw new SandboxError(`the node folder has symbolic links leading outside it (${links.join(', ')}); commands are refused until they are removed`);
         const timeoutMs = Math.min(s.commandTimeoutMs, typeof args.timeout_s === 'number' ? args.timeout_s * 1000 : s.commandTimeoutMs);
         runs++;
         const nodeRel = `nodes/${ctx.nodeId}`;
@@ -150,7 +165,7 @@ export function executorTools(ctx: ExecutorToolContext): AgentTool[] {
           signal,
         );
         const status = r.aborted ? 'cancelled' : r.timedOut ? `timed out after ${(timeoutMs / 1000).toFixed(0)} s (killed)` : `exit code ${r.exitCode}`;
-        return `${status}\n--- output (tail) ---\n${truncateEnd(tailLines(r.output, 80), 6000) || '(no output)'}`;
+        return redact(`${status}\n--- output (tail) ---\n${truncateEnd(tailLines(r.output, 80), 6000) || '(no output)'}`);
       },
     },
     {
@@ -166,18 +181,77 @@ export function executorTools(ctx: ExecutorToolContext): AgentTool[] {
   return tools;
 }
 
-/** Only allowed programs, and no argument that names a file outside the node folder. */
+/**
+ * Programs the Executor may run without OS isolation: read-only inspection only. Interpreters,
+ * shells and anything that writes, executes or reaches the network are never allowed, whatever
+ * allowed_commands says (settings can only narrow this list); the node's own stage commands run
+ * through cheap_check.
+ */
+export const SAFE_COMMANDS: readonly string[] = ['ls', 'cat', 'head', 'tail', 'wc', 'grep'];
+/** Written by the engine only; no argument may name them (an agent command must not fake a result). */
+const ENGINE_OWNED = new Set(['metrics.json', 'predictions.jsonl', 'data_stats.json', 'executor.jsonl', 'bad_cases.md', 'logs', 'run', 'ckpt']);
+
+/** Only safe programs, and no argument that names a file outside the node folder or an engine-owned file. */
 export function checkArgv(argv: string[], allowed: string[]): string | undefined {
   if (!argv.length || !argv[0]) return 'argv is empty';
   if (!allowed.includes(argv[0])) return `'${argv[0].slice(0, 60)}' is not an allowed command (allowed: ${allowed.join(', ')})`;
+  if (!SAFE_COMMANDS.includes(argv[0])) return `'${argv[0].slice(0, 60)}' cannot run without OS isolation (only ${SAFE_COMMANDS.join(', ')}; use cheap_check to run the node's stages)`;
   for (const a of argv.slice(1)) {
     if (a.includes('\0')) return 'arguments cannot contain NUL bytes';
-    if (a.startsWith('{runner}/')) {
-      if (a.split('/').includes('..')) return `'..' is not allowed in ${a.slice(0, 80)}`;
-      continue;
+    if (/\{(python|runner|cache)\}/.test(a)) return `placeholders are not allowed in arguments (${a.slice(0, 80)}): they lead outside the node folder`;
+    // A short option with its value attached (-f/etc/passwd) hides a path: values go in their own argument.
+    if (a.startsWith('-') && !a.includes('=') && /[\\/~]/.test(a)) return `option values with a path must be a separate argument (${a.slice(0, 80)})`;
+    // Every piece that could be a path: the argument, and whatever follows '=' (--opt=/abs) or ':' / ','.
+    const pieces = [a, ...a.split(/[=:,]/).slice(1)];
+    for (const p of pieces) {
+      if (p.startsWith('/') || p.startsWith('~') || p.startsWith('\\') || /^[A-Za-z]:[\\/]/.test(p)) return `absolute paths are not allowed (${a.slice(0, 80)}); use paths relative to the node folder`;
     }
-    if (a.startsWith('/') || a.startsWith('~')) return `absolute paths are not allowed (${a.slice(0, 80)}); use paths relative to the node folder`;
-    if (a.split(/[\\/=:,]/).includes('..')) return `'..' is not allowed in arguments (${a.slice(0, 80)})`;
+    const segments = a.split(/[\\/=:,]/);
+    if (segments.includes('..') || a.includes('/..') || a.includes('../')) return `'..' is not allowed in arguments (${a.slice(0, 80)})`;
+    for (const p of pieces) {
+      const first = p.split(/[\\/]+/).filter((x) => x !== '' && x !== '.');
+      if (first.length && ENGINE_OWNED.has(first[0].toLowerCase())) return `${first[0]} is managed by the engine; agent commands cannot name it (${a.slice(0, 80)})`;
+    }
   }
   return undefined;
+}
+
+/** Symbolic links under the node folder whose target is outside it (at most a few, for the message). */
+export function escapingSymlinks(root: string, limit = 5): string[] {
+  const realRoot = realpathSync(root);
+  const found: string[] = [];
+  const walk = (abs: string, depth: number) => {
+    if (found.length >= limit || depth > 6) return;
+    let names: string[];
+    try {
+      names = readdirSync(abs);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const p = join(abs, name);
+      const st = lstatSync(p, { throwIfNoEntry: false });
+      if (!st) continue;
+      if (st.isSymbolicLink()) {
+        let real: string | undefined;
+        try {
+          real = realpathSync(p);
+        } catch {
+          real = undefined;
+        }
+        if (!real || (real !== realRoot && !real.startsWith(realRoot + sep))) found.push(relative(realRoot, p));
+      } else if (st.isDirectory() && !(depth === 0 && (name === 'ckpt' || name === 'run'))) walk(p, depth + 1);
+      if (found.length >= limit) return;
+    }
+  };
+  walk(realRoot, 0);
+  return found;
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return parseYaml(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }

@@ -14,6 +14,7 @@ import { zeroTotals } from '../usage';
 import type { LlmAgents } from '../agents';
 import { BAD_CASES_FILE } from '../executor/badCases';
 import { applyEdits, type ProposalEdit } from './applyEdits';
+import { checkProposedSources } from '../../dataPolicy';
 import { buildProposalPrompt, PROPOSER_SYSTEM } from './prompt';
 
 export interface ProposedChild {
@@ -185,6 +186,8 @@ export class LlmProposer implements Proposer {
         const problems = checkText(p);
         const built = problems.length ? undefined : applyEdits(parentConfig, p.edits);
         if (built && built.problems.length) problems.push(...built.problems);
+        // Model-proposed data may come only from data/, allowlisted paths and hosts, and HF ids.
+        if (built?.config && !problems.length) problems.push(...checkProposedSources(exp.dir, exp.spec, parentConfig.recipe, built.config.recipe));
         if (problems.length || !built?.config) {
           invalid.push({ title, problems });
           continue;

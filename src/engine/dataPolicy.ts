@@ -1,0 +1,75 @@
+// Which data sources a model (the Researcher's proposals, the Executor's recipe.yaml) may name: files
+// under the experiment's data/ folder or a user-allowlisted prefix (trex.yaml data_policy.allow_paths),
+// http(s) URLs on user-allowlisted hosts (data_policy.allow_hosts), and Hugging Face dataset ids.
+// A source the parent node already had (the user's baseline, or one already accepted) is not
+// re-judged. Refused at proposal / write time with the reason.
+import { existsSync, realpathSync } from 'node:fs';
+import { isAbsolute, join, normalize, resolve, sep } from 'node:path';
+import type { Json, JsonObject, TaskSpec } from './spec/types';
+
+const HF_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*(\/[A-Za-z0-9][A-Za-z0-9_.-]*)?$/;
+
+function sourcesOf(recipe: unknown): JsonObject[] {
+  const s = recipe && typeof recipe === 'object' ? (recipe as { sources?: Json }).sources : undefined;
+  return Array.isArray(s) ? (s.filter((x) => x && typeof x === 'object' && !Array.isArray(x)) as JsonObject[]) : [];
+}
+
+function inside(path: string, root: string): boolean {
+  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+}
+
+/** Problems with the sources of `recipe` that `parentRecipe` did not already have (empty: all allowed). */
+export function checkProposedSources(experimentDir: string, spec: TaskSpec, parentRecipe: unknown, recipe: unknown): string[] {
+  const known = new Set(sourcesOf(parentRecipe).map((s) => JSON.stringify([s.path ?? null, s.dataset ?? null])));
+  const policy = spec.data_policy ?? {};
+  const expDir = resolve(experimentDir);
+  const roots = [join(expDir, 'data'), ...(policy.allow_paths ?? []).map((p) => resolve(expDir, p))];
+  const hosts = (policy.allow_hosts ?? []).map((h) => h.toLowerCase());
+  const problems: string[] = [];
+  for (const [i, s] of sourcesOf(recipe).entries()) {
+    if (known.has(JSON.stringify([s.path ?? null, s.dataset ?? null]))) continue;
+    const where = `recipe.sources.${i}`;
+    if (s.path !== undefined && s.path !== null) {
+      const p = String(s.path);
+      const problem = checkPath(p, expDir, roots, hosts);
+      if (problem) problems.push(`${where}.path: ${problem}`);
+    }
+    if (s.dataset !== undefined && s.dataset !== null) {
+      const d = String(s.dataset);
+      if (!HF_ID.test(d) || d.split('/').includes('..')) problems.push(`${where}.dataset: '${d.slice(0, 80)}' is not a Hugging Face dataset id (owner/name)`);
+    }
+  }
+  return problems;
+}
+
+function checkPath(p: string, expDir: string, roots: string[], hosts: string[]): string | undefined {
+  if (p.includes('\0')) return 'contains a NUL byte';
+  if (/^https?:\/\//i.test(p)) {
+    let host: string;
+    try {
+      host = new URL(p).hostname.toLowerCase();
+    } catch {
+      return `'${p.slice(0, 80)}' is not a valid URL`;
+    }
+    if (!hosts.includes(host)) return `URL host '${host}' is not in trex.yaml data_policy.allow_hosts (${hosts.join(', ') || 'none'}); a proposal may only download from hosts the user allowed`;
+    return undefined;
+  }
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(p) && !/^[A-Za-z]:[\\/]/.test(p)) return `'${p.slice(0, 80)}': only files under data/ and http(s) URLs on allowed hosts may be proposed`;
+  if (p.split(/[\\/]+/).includes('..')) return `'..' is not allowed in a proposed data path (${p.slice(0, 80)})`;
+  if (p.startsWith('~')) return `'${p.slice(0, 80)}' is outside the experiment's data/ folder`;
+  const abs = isAbsolute(p) ? normalize(p) : resolve(expDir, p);
+  const allowed = `data/${roots.length > 1 ? ' or trex.yaml data_policy.allow_paths' : ''}`;
+  if (!roots.some((r) => inside(abs, r))) return `'${p.slice(0, 80)}' is outside the experiment's ${allowed}; a proposal may only name files there`;
+  // A symbolic link under data/ must not lead elsewhere.
+  if (existsSync(abs)) {
+    let real: string;
+    try {
+      real = realpathSync(abs);
+    } catch {
+      return `'${p.slice(0, 80)}' cannot be resolved`;
+    }
+    const realRoots = roots.map((r) => (existsSync(r) ? realpathSync(r) : r));
+    if (!realRoots.some((r) => inside(real, r))) return `'${p.slice(0, 80)}' leads outside ${allowed} through a symbolic link`;
+  }
+  return undefined;
+}
