@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-demo}
 
-apt_packages=(python3 python3-torch libopenblas0-pthread procps)
+apt_packages=(python3 python3-venv python3-torch libopenblas0-pthread procps)
 case "$mode" in
   # code-server (the real VS Code the extension tests run in) builds native modules when installed.
   tests) apt_packages+=(openssh-server openssh-client chromium iproute2 util-linux g++ make pkg-config libkrb5-dev libsecret-1-dev slurmctld slurmd slurm-client munge) ;;
@@ -35,4 +35,22 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "Installing node modules"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# The training side's venv (.venv-trainer: torch, transformers, peft, trl, llamafactory, lm-eval,
+# pinned in trainer/requirements.txt); the local backend uses its python by default. Skipped when
+# the stamp records the same requirements.
+venv=.venv-trainer
+req_hash=$(sha256sum trainer/requirements.txt | cut -d' ' -f1)
+if [ "$(cat "$venv/.trex-requirements.sha256" 2>/dev/null)" != "$req_hash" ]; then
+  echo "Installing the trainer environment in $venv (trainer/requirements.txt)"
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check -r trainer/requirements.txt
+  # llamafactory pulls in torchvision, whose wheel does not load against the local CPU torch
+  # build (`operator torchvision::nms does not exist`), and transformers then fails to import
+  # peft. Nothing here needs torchvision (text models only): drop it when it does not load.
+  if ! "$venv/bin/python" -c 'import torchvision' >/dev/null 2>&1; then
+    "$venv/bin/python" -m pip uninstall -q -y torchvision
+  fi
+  echo "$req_hash" > "$venv/.trex-requirements.sha256"
+fi
+
 node esbuild.mjs
