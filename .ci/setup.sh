@@ -50,6 +50,14 @@ if [ "$(cat "$venv/.trex-requirements.sha256" 2>/dev/null)" != "$req_hash" ]; th
   if ! "$venv/bin/python" -c 'import torchvision' >/dev/null 2>&1; then
     "$venv/bin/python" -m pip uninstall -q -y torchvision
   fi
+  # LLaMA-Factory imports torchaudio unconditionally; PyPI's torchaudio ships its C++ extension
+  # built against CUDA torch (libc10_cuda.so), so the import fails on the CPU torch. Without the
+  # extension files torchaudio imports fine (it skips a missing extension); audio is never used.
+  if ! "$venv/bin/python" -c 'import torchaudio' >/dev/null 2>&1; then
+    ta=$("$venv/bin/python" -c 'import importlib.util, os; print(os.path.dirname(importlib.util.find_spec("torchaudio").origin))')
+    for so in "$ta"/lib/*.so; do [ -e "$so" ] && mv "$so" "$so.disabled"; done
+    "$venv/bin/python" -c 'import torchaudio'
+  fi
   echo "$req_hash" > "$venv/.trex-requirements.sha256"
 fi
 
