@@ -3,6 +3,7 @@
 #   .ci/setup.sh demo    python3-torch + OpenBLAS, node modules, build
 #   .ci/setup.sh tests   the above plus the test tools (OpenSSH server, Chromium)
 #   .ci/setup.sh bench   the same tools, for the benchmarks
+# Every mode also makes the trainer venv .venv-trainer (trainer/requirements.txt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-demo}
