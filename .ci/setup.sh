@@ -3,11 +3,12 @@
 #   .ci/setup.sh demo    python3-torch + OpenBLAS, node modules, build
 #   .ci/setup.sh tests   the above plus the test tools (OpenSSH server, Chromium)
 #   .ci/setup.sh bench   the same tools, for the benchmarks
+# Every mode also makes the trainer venv .venv-trainer (trainer/requirements.txt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-demo}
 
-apt_packages=(python3 python3-torch libopenblas0-pthread procps)
+apt_packages=(python3 python3-venv python3-torch libopenblas0-pthread procps)
 case "$mode" in
   # code-server (the real VS Code the extension tests run in) builds native modules when installed.
   tests) apt_packages+=(openssh-server openssh-client chromium iproute2 util-linux g++ make pkg-config libkrb5-dev libsecret-1-dev slurmctld slurmd slurm-client munge) ;;
@@ -35,4 +36,30 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "Installing node modules"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# The training side's venv (.venv-trainer: torch, transformers, peft, trl, llamafactory, lm-eval,
+# pinned in trainer/requirements.txt); the local backend uses its python by default. Skipped when
+# the stamp records the same requirements.
+venv=.venv-trainer
+req_hash=$(sha256sum trainer/requirements.txt | cut -d' ' -f1)
+if [ "$(cat "$venv/.trex-requirements.sha256" 2>/dev/null)" != "$req_hash" ]; then
+  echo "Installing the trainer environment in $venv (trainer/requirements.txt)"
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check -r trainer/requirements.txt
+  # llamafactory pulls in torchvision, whose wheel does not load against the local CPU torch
+  # build (`operator torchvision::nms does not exist`), and transformers then fails to import
+  # peft. Nothing here needs torchvision (text models only): drop it when it does not load.
+  if ! "$venv/bin/python" -c 'import torchvision' >/dev/null 2>&1; then
+    "$venv/bin/python" -m pip uninstall -q -y torchvision
+  fi
+  # LLaMA-Factory imports torchaudio unconditionally; PyPI's torchaudio ships its C++ extension
+  # built against CUDA torch (libc10_cuda.so), so the import fails on the CPU torch. Without the
+  # extension files torchaudio imports fine (it skips a missing extension); audio is never used.
+  if ! "$venv/bin/python" -c 'import torchaudio' >/dev/null 2>&1; then
+    ta=$("$venv/bin/python" -c 'import importlib.util, os; print(os.path.dirname(importlib.util.find_spec("torchaudio").origin))')
+    for so in "$ta"/lib/*.so; do [ -e "$so" ] && mv "$so" "$so.disabled"; done
+    "$venv/bin/python" -c 'import torchaudio'
+  fi
+  echo "$req_hash" > "$venv/.trex-requirements.sha256"
+fi
+
 node esbuild.mjs

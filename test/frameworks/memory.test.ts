@@ -14,7 +14,7 @@ test('model sizes come from the id or from task.model_params_b', () => {
   assert.equal(paramsFromName('HuggingFaceTB/SmolLM2-360M'), 0.36);
   assert.equal(paramsFromName('gpt2'), undefined);
   const qwen = modelInfo('Qwen/Qwen3-1.7B', { kind: 'llm' });
-  assert.equal(qwen.llamafactoryTemplate, 'qwen3_nothink');
+  assert.equal(qwen.llamafactoryTemplate, 'qwen3');
   assert.ok(qwen.hidden >= 1792 && qwen.hidden <= 2560 && qwen.layers >= 20 && qwen.layers <= 36, `${qwen.hidden}x${qwen.layers}`);
   assert.equal(modelInfo('./tiny', { kind: 'llm', model_params_b: 0.01 }).paramsB, 0.01);
   assert.throws(() => modelInfo('./tiny', { kind: 'llm' }), /set task\.model_params_b/);

@@ -94,10 +94,50 @@ class LogTail(threading.Thread):
                 print_progress(doc["current_steps"], doc.get("total_steps"), doc.get("loss"), doc.get("epoch"))
 
 
+def _transformers_major():
+    try:
+        from importlib.metadata import version
+        return int(version("transformers").split(".")[0])
+    except Exception:  # not installed: TRL fails with its own message
+        return None
+
+
+def adapt_trl_config(command):
+    """The rendered TRL config says `warmup_ratio`, which transformers 5 deprecated (a float
+    `warmup_steps` in [0, 1) is a ratio there) and later removed; TRL then forwards the unknown
+    key to `accelerate launch`, which rejects it. On transformers >= 5 the config is rewritten
+    next to the rendered one (`<name>.resolved.yaml`) with `warmup_steps` and the command points
+    at that; on 4.x it runs as rendered."""
+    if "--config" not in command or (_transformers_major() or 0) < 5:
+        return command
+    i = command.index("--config") + 1
+    path = command[i]
+    import yaml
+    with open(path, encoding="utf-8") as f:
+        doc = yaml.safe_load(f)
+    if not isinstance(doc, dict) or "warmup_ratio" not in doc:
+        return command
+    ratio = doc.pop("warmup_ratio")
+    if ratio:
+        doc["warmup_steps"] = float(ratio)
+    resolved = os.path.splitext(path)[0] + ".resolved.yaml"
+    with open(resolved, "w", encoding="utf-8") as f:
+        f.write(f"# {os.path.basename(path)} for the installed transformers (>= 5): warmup_ratio -> warmup_steps\n")
+        yaml.safe_dump(doc, f, sort_keys=False)
+    print(f"note: transformers >= 5 on this machine: warmup_ratio {ratio} passed as warmup_steps ({resolved})", flush=True)
+    return command[:i] + [resolved] + command[i + 1:]
+
+
 def launch(framework, out_dir, command, notes, logging_steps):
     for note in notes:
         print(f"note: {note}", flush=True)
     command = [resolve_tool(command[0])] + command[1:]
+    if framework == "trl":
+        command = adapt_trl_config(command)
+        if os.path.basename(command[0]) == "trl" and os.path.dirname(command[0]) == os.path.dirname(sys.executable):
+            # TRL's CLI in this python's environment, through the TRL <= 0.24 / transformers 5 fix
+            # (trl_compat.py; a no-op where TRL already gets bools).
+            command = [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "trl_compat.py")] + command[1:]
     os.makedirs(out_dir, exist_ok=True)
     log_path = os.path.join(out_dir, "trainer_log.jsonl")
     if os.path.exists(log_path):

@@ -1,6 +1,11 @@
 // Finds a Python that can import torch: the training stages need one, and a Debian machine
 // often has several pythons on PATH of which only the system one has python3-torch.
+// Order: compute.python, TREX_PYTHON, the trainer venv that `.ci/setup.sh` creates at the
+// package root (.venv-trainer: torch, transformers, peft, trl, llamafactory, lm-eval), then PATH.
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../paths';
 import { BackendError } from './backend';
 
 const cache = new Map<string, string>();
@@ -11,8 +16,20 @@ function check(python: string): Promise<boolean> {
   });
 }
 
+/** The python of the trainer venv at the package root, when it exists. */
+export function trainerVenvPython(): string | undefined {
+  let root: string;
+  try {
+    root = packageRoot();
+  } catch {
+    return undefined;
+  }
+  const python = join(root, '.venv-trainer', 'bin', 'python');
+  return existsSync(python) ? python : undefined;
+}
+
 export async function findTorchPython(preferred?: string): Promise<string> {
-  const candidates = [preferred, process.env.TREX_PYTHON, 'python3', '/usr/bin/python3', 'python'].filter((c): c is string => !!c);
+  const candidates = [preferred, process.env.TREX_PYTHON, trainerVenvPython(), 'python3', '/usr/bin/python3', 'python'].filter((c): c is string => !!c);
   const key = candidates.join('|');
   const hit = cache.get(key);
   if (hit) return hit;
@@ -24,6 +41,6 @@ export async function findTorchPython(preferred?: string): Promise<string> {
   }
   throw new BackendError(
     `no Python with PyTorch found (tried ${candidates.join(', ')})`,
-    'Install it: on Debian/Ubuntu `sudo apt-get install python3-torch libopenblas0-pthread`, or `pip install torch`; or point TREX_PYTHON at a python that has it.',
+    'Run `.ci/setup.sh` (it creates .venv-trainer with the pinned trainer packages), or `pip install -r trainer/requirements.txt`; or point TREX_PYTHON (or compute.python) at a python that has torch.',
   );
 }

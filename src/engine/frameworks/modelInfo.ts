@@ -22,7 +22,10 @@ interface Family {
 
 // Order matters: the first match wins (qwen3 before qwen).
 const FAMILIES: Family[] = [
-  { match: /qwen3/i, name: 'qwen3', vocab: 151_936, template: 'qwen3_nothink' },
+  // Hybrid Qwen3: `qwen3` with enable_thinking false (the llamafactory renderer adds it), which
+  // puts the empty think block the evaluator's enable_thinking=False prompt has; `qwen3_nothink`
+  // is plain ChatML on LLaMA-Factory >= 0.9.4 (absent before), so train and eval prompts differed.
+  { match: /qwen3/i, name: 'qwen3', vocab: 151_936, template: 'qwen3' },
   { match: /qwen/i, name: 'qwen', vocab: 151_936, template: 'qwen' },
   { match: /llama-?3/i, name: 'llama3', vocab: 128_256, template: 'llama3' },
   { match: /llama/i, name: 'llama', vocab: 32_000, template: 'llama2' },

@@ -26,7 +26,8 @@ export function trlConfig(ctx: StageContext, t: LlmTrain): Record<string, unknow
     lr_scheduler_type: t.lr_scheduler,
     warmup_ratio: t.warmup_ratio,
     weight_decay: t.weight_decay,
-    ...(t.precision === 'bf16' ? { bf16: true } : t.precision === 'fp16' ? { fp16: true } : {}),
+    // TRL's configs default bf16 to true: fp32 must say bf16: false (else "doesn't support bf16/gpu" on CPU).
+    ...(t.precision === 'bf16' ? { bf16: true } : t.precision === 'fp16' ? { fp16: true, bf16: false } : { bf16: false }),
     gradient_checkpointing: t.gradient_checkpointing,
     max_length: t.max_seq_len,
     ...(t.method === 'dpo' ? { beta: t.dpo_beta } : { completion_only_loss: true }),

@@ -72,3 +72,35 @@ class LaunchTests(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TrlConfigForTransformersTest(unittest.TestCase):
+    """warmup_ratio (removed from TrainingArguments in transformers 5) becomes a float warmup_steps there."""
+
+    def _config(self, d):
+        path = os.path.join(d, "sft.yaml")
+        with open(path, "w") as f:
+            f.write("# header\nlearning_rate: 0.0001\nwarmup_ratio: 0.03\nmax_length: 64\n")
+        return path
+
+    def test_transformers_5_gets_warmup_steps(self):
+        from unittest import mock
+        import yaml
+        from trex_llm import launch
+        with tempfile.TemporaryDirectory() as d, mock.patch.object(launch, "_transformers_major", return_value=5):
+            path = self._config(d)
+            cmd = launch.adapt_trl_config(["trl", "sft", "--config", path, "--num_processes", "2"])
+            resolved = os.path.join(d, "sft.resolved.yaml")
+            self.assertEqual(cmd, ["trl", "sft", "--config", resolved, "--num_processes", "2"])
+            with open(resolved) as f:
+                doc = yaml.safe_load(f)
+            self.assertNotIn("warmup_ratio", doc)
+            self.assertEqual(doc["warmup_steps"], 0.03)
+            self.assertEqual(doc["max_length"], 64)
+
+    def test_transformers_4_runs_as_rendered(self):
+        from unittest import mock
+        from trex_llm import launch
+        with tempfile.TemporaryDirectory() as d, mock.patch.object(launch, "_transformers_major", return_value=4):
+            path = self._config(d)
+            self.assertEqual(launch.adapt_trl_config(["trl", "sft", "--config", path]), ["trl", "sft", "--config", path])
