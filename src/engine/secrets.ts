@@ -4,7 +4,7 @@
 // recorded passes through redact().
 
 /** Names of environment variables never passed to a stage or agent command. */
-export const SECRET_ENV_NAME = /(KEY$|_KEY_|TOKEN|SECRET|PASSW|CREDENTIAL|PRIVATE|^AWS_|^SSH_AUTH_SOCK$|^GOOGLE_APPLICATION_CREDENTIALS$|^AZURE_)/i;
+export const SECRET_ENV_NAME = /(KEY$|_KEY_|API_?KEY|TOKEN|SECRET|PASSW|CREDENTIAL|PRIVATE|^AWS_|^SSH_AUTH_SOCK$|^GOOGLE_APPLICATION_CREDENTIALS$|^AZURE_)/i;
 
 const registered = new Set<string>();
 /** Shorter values would redact ordinary words. */

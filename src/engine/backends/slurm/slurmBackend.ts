@@ -3,11 +3,11 @@
 // reads and resets; this class adds sbatch / squeue / sacct / scontrol / scancel on top of it.
 // The run folder contract is the detached-job one (jobScripts.ts) plus slurm_job_id, kept on the
 // filesystem the login node shares with the compute nodes.
-import { isSecretEnvName } from '../../secrets';
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BackendError, type Backend, type JobStatus, type StageJob } from '../backend';
+import { isSecretEnvName } from '../../secrets';
 import { ConnectionLostError } from '../ssh/connection';
 import { shellQuote } from '../ssh/quote';
 import { checkRelPath, expandRemotePath, remoteJoin } from '../ssh/remotePaths';
@@ -37,8 +37,6 @@ export interface SlurmBackendOptions extends SshBackendOptions {
   cancelWaitMs?: number;
 }
 
-// One list of credential-like names for every backend (src/engine/secrets.ts).
-const SECRET_NAME = { test: (k: string) => isSecretEnvName(k) || /API_?KEY/i.test(k) };
 
 interface Ready {
   root: string;
@@ -104,7 +102,7 @@ export class SlurmBackend implements Backend {
     const runDir = remoteJoin(r.root, job.runDir);
     await uploadPaths(this.conn, this.opts.experimentDir, [...job.inputs, ...filesNamedIn(job, this.opts.experimentDir)], r.root);
     const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(job.env)) if (!SECRET_NAME.test(k)) env[k] = v;
+    for (const [k, v] of Object.entries(job.env)) if (!isSecretEnvName(k)) env[k] = v;
     const argv = this.login.resolveArgv(job.argv, { python: r.python, runner: r.runtime.runner, cache: r.cache });
     const jobName = this.jobName(job, runDir);
     const cmd = submitCommand({ runDir, workDir: r.root, batchScript: r.batchScript, jobName, flags: sbatchFlags(this.opts.slurm ?? {}), env, argv });

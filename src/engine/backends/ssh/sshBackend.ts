@@ -1,10 +1,10 @@
 // The ssh backend: stages run detached on a remote host (launch.sh in the node's remote run folder),
 // are polled and their logs read by byte offset over short execs, so a dropped connection, a
 // restarted sshd or a restarted TREX never loses a job or a byte of its log.
-import { isSecretEnvName } from '../../secrets';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BackendError, type Backend, type JobStatus, type StageJob } from '../backend';
+import { isSecretEnvName } from '../../secrets';
 import { parseStatusLine } from '../jobScripts';
 import { SshConfigResolver, type InlineSshHost } from './config';
 import { ConnectionLostError, SshConnection } from './connection';
@@ -50,9 +50,6 @@ export interface SshBackendOptions {
   log?: (line: string) => void;
 }
 
-/** Environment variable names that look like credentials never reach the remote `cmd` file. */
-// One list of credential-like names for every backend (src/engine/secrets.ts).
-const SECRET_NAME = { test: (k: string) => isSecretEnvName(k) || /API_?KEY/i.test(k) };
 const GPU_FILE = 'trex_gpu';
 
 export class SshBackend implements Backend {
@@ -172,7 +169,8 @@ export class SshBackend implements Backend {
 
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(job.env)) {
-      if (SECRET_NAME.test(k)) this.opts.log?.(`ssh: not sending ${k} to the host (looks like a credential)`);
+      // Credential-like variables never reach the remote `cmd` file.
+      if (isSecretEnvName(k)) this.opts.log?.(`ssh: not sending ${k} to the host (looks like a credential)`);
       else env[k] = v;
     }
     const gpu = this.leases.acquire(runDir);
