@@ -205,16 +205,8 @@ export class Search {
       const remaining = this.budget.max_runs !== undefined ? this.budget.max_runs - tree.runsSpent() - this.running.size : Infinity;
       const k = Math.max(1, Math.min(this.settings.children_per_expansion, remaining));
       const knownHashes = new Set([...tree.nodes.values()].map((n) => n.configHash));
-      const result = await proposer.propose({
-        exp,
-        parentId,
-        k,
-        rng: this.rng,
-        insights: computeInsights(tree),
-        knownHashes,
-        guidance: exp.readText(GUIDANCE_FILE) ?? '',
-        signal,
-      });
+      const ctx = { exp, parentId, k, rng: this.rng, insights: computeInsights(tree), knownHashes, guidance: exp.readText(GUIDANCE_FILE) ?? '', signal };
+      const result = await proposer.propose(ctx);
       if (result.usage && (result.usage.tokens > 0 || result.usage.costUsd > 0)) {
         exp.emit({ type: 'usage', id: parentId, role: 'researcher', tokens: result.usage.tokens, costUsd: result.usage.costUsd });
       }
@@ -227,7 +219,7 @@ export class Search {
         // the primary proposer next time. Only an empty fallback means the node is spent.
         const failures = (this.proposalFailures.get(parentId) ?? 0) + 1;
         this.proposalFailures.set(parentId, failures);
-        const fb = await this.fallback.propose({ exp, parentId, k, rng: this.rng, insights: computeInsights(tree), knownHashes, guidance: exp.readText(GUIDANCE_FILE) ?? '', signal });
+        const fb = await this.fallback.propose(ctx);
         proposals = fb.proposals;
         proposerName = `${this.fallback.name} (fallback: ${this.opts.proposer.name} proposals for ${parentId} were dropped ${failures}×)`;
         if (proposals.length > 0) this.opts.onNotice?.(`${this.opts.proposer.name} proposals for ${parentId} were all dropped; used the ${this.fallback.name} proposer for this expansion.`);
