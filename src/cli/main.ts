@@ -14,6 +14,7 @@ import {
   ExperimentLock,
   formatProblem,
   initExperiment,
+  isNodeId,
   listExamples,
   POLICIES,
   readExample,
@@ -254,7 +255,7 @@ function cmdValidate(args: ParsedArgs): number {
     const ids = exp
       ? [...exp.tree.nodes.keys()]
       : existsSync(join(dir, 'nodes'))
-        ? readdirSync(join(dir, 'nodes')).filter((n) => /^n\d+$/.test(n)).sort()
+        ? readdirSync(join(dir, 'nodes')).filter(isNodeId).sort()
         : [];
     for (const id of ids) {
       for (const [file, schema] of [[NODE_FILES.recipe, 'recipe'], [NODE_FILES.train, 'train']] as const) {
