@@ -1,10 +1,8 @@
 // `trex`: the headless shell over the engine. init, run, status, validate, prune, examples.
-import { cpus } from 'node:os';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   approveNode,
-  createBackend,
   rejectNode,
   setPruned,
   describeChanges,
@@ -16,18 +14,17 @@ import {
   initExperiment,
   isNodeId,
   listExamples,
-  POLICIES,
   readExample,
-  Search,
-  searchSettings,
+  openSearchSession,
   SpecError,
   summarizeTree,
-  type PolicyName,
+  type SearchSession,
   type TreeSummary,
 } from '../engine';
-import { initFromRequirement, NO_KEY_MESSAGE, resolveLlmConfig, selectProposer } from '../engine/llm';
-import { intFlag, parseArgs, stringFlag, UsageError, type ParsedArgs } from './args';
+import { initFromRequirement, NO_KEY_MESSAGE, resolveLlmConfig } from '../engine/llm';
+import { parseArgs, stringFlag, UsageError, type ParsedArgs } from './args';
 import { ProgressView } from './progressView';
+import { searchRequestFromFlags } from './runRequest';
 
 const USAGE = `trex — LLM fine-tuning by tree search
 
@@ -119,24 +116,26 @@ async function cmdInit(args: ParsedArgs): Promise<number> {
 
 async function cmdRun(args: ParsedArgs): Promise<number> {
   const dir = dirArg(args);
-  const policy = stringFlag(args, 'policy');
-  if (policy !== undefined && !POLICIES.includes(policy as PolicyName)) throw new UsageError(`--policy must be one of ${POLICIES.join(', ')}`);
-  const budget = intFlag(args, 'budget', 1);
-  const parallel = intFlag(args, 'parallel', 1);
-  const seed = intFlag(args, 'seed', 0);
-  const proposerFlag = stringFlag(args, 'proposer');
-  if (proposerFlag !== undefined && proposerFlag !== 'offline' && proposerFlag !== 'llm') throw new UsageError('--proposer must be offline or llm');
+  const request = searchRequestFromFlags(args, process.env);
   const exp = Experiment.open(dir);
   for (const w of exp.loadWarnings) process.stderr.write(`warning: ${w}\n`);
-  const lock = new ExperimentLock(exp.dir);
-  lock.acquire();
-  const settings = searchSettings(exp.spec);
-  const slots = parallel ?? settings.parallel;
-  const backendName = stringFlag(args, 'backend') ?? exp.spec.compute?.backend ?? 'local';
-  const backend = await createBackend({ name: backendName, experimentDir: exp.dir, spec: exp.spec, parallel: slots, acceptNewHost: args.flags.has('accept-new-host') });
   const view = new ProgressView(exp.tree, process.stdout);
   const unsubscribe = exp.onEvent((e) => view.onEvent(e));
   const controller = new AbortController();
+  let session: SearchSession;
+  try {
+    session = await openSearchSession(exp, {
+      ...request,
+      onProgress: (p) => view.onProgress(p),
+      onNotice: (m) => view.print(m),
+      signal: controller.signal,
+    });
+  } catch (e) {
+    unsubscribe();
+    exp.close();
+    throw e;
+  }
+  const { search, backend } = session;
   let interrupts = 0;
   const onSigint = () => {
     interrupts++;
@@ -149,24 +148,9 @@ async function cmdRun(args: ParsedArgs): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
-  const threads = Math.max(1, Math.floor(cpus().length / slots));
-  // --trust-folder-llm: the user consents to this folder's llm endpoint / Executor commands (recorded outside it).
-  const choice = selectProposer(exp, { requested: proposerFlag, env: process.env, overrides: { trustFolder: args.flags.has('trust-folder-llm') }, backend, signal: controller.signal, onNotice: (m) => view.print(m) });
-  view.print(choice.notice);
-  const search = new Search(exp, {
-    backend,
-    proposer: choice.proposer,
-    // The LLM distiller writes insights.md itself; the computed one would overwrite it.
-    writeInsights: choice.llm ? false : undefined,
-    policy: policy as PolicyName | undefined,
-    parallel: slots,
-    seed,
-    budget: budget !== undefined ? { max_runs: budget } : undefined,
-    threads,
-    onProgress: (p) => view.onProgress(p),
-  });
+  view.print(session.proposerNotice);
   const b = search.budget;
-  view.print(`Searching ${exp.spec.name} (${exp.spec.metric.name}, ${exp.spec.metric.goal}) with ${search.settings.policy}, ${slots} slot(s) on ${backend.name}; budget ${b.max_runs ?? '∞'} runs.`);
+  view.print(`Searching ${exp.spec.name} (${exp.spec.metric.name}, ${exp.spec.metric.goal}) with ${search.settings.policy}, ${session.slots} slot(s) on ${backend.name}; budget ${b.max_runs ?? '∞'} runs.`);
   try {
     const summary = await search.run(controller.signal);
     view.close();
@@ -184,12 +168,10 @@ async function cmdRun(args: ParsedArgs): Promise<number> {
     }
     return summary.reason === 'stopped' ? 130 : 0;
   } finally {
-    await choice.llm?.close();
     unsubscribe();
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
-    await backend.close();
-    lock.release();
+    await session.close();
     exp.close();
   }
 }

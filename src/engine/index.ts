@@ -22,3 +22,4 @@ export * from './search/rng';
 export * from './search/policy';
 export { policyByName } from './search/policies';
 export * from './actions';
+export * from './session';

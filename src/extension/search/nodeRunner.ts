@@ -2,11 +2,11 @@
 // running. The node goes straight from queued to running in one synchronous step, so a running
 // search never picks it up as well.
 import * as vscode from 'vscode';
-import { runNode, searchSettings, type NodeStatus } from '../../engine';
+import { runNode, searchSettings, threadsPerSlot, type NodeStatus } from '../../engine';
 import { NodeExecutor } from '../../engine/executor/executor';
 import type { ExperimentSession } from '../experiments/experimentSession';
 import { readSettings } from '../settings';
-import { createBackendFor, threadsPerSlot } from './backendFor';
+import { createBackendFor } from './backendFor';
 
 export interface ManualRunHooks {
   /** The node is running (its first stage started): log panes can follow it. */

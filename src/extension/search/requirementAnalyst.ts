@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { initFromRequirement, resolveLlmConfig } from '../../engine/llm';
 import type { ApiKeyStore } from '../secrets';
 import type { TrexSettings } from '../settings';
-import { llmOverrides } from './proposerFactory';
+import { llmOverrides } from './llmOverrides';
 
 export class RequirementAnalysisUnavailable extends Error {
   constructor(readonly reason: 'no-llm') {

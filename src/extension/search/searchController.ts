@@ -2,12 +2,12 @@
 // (let running nodes finish, start nothing new), stop (cancel running stages now; those nodes go
 // back to the queue and resume on the next start).
 import * as vscode from 'vscode';
-import { Search, searchSettings, type SearchSummary } from '../../engine';
+import { openSearchSession, type Search, type SearchSummary } from '../../engine';
 import type { ExperimentSession } from '../experiments/experimentSession';
 import type { ApiKeyStore } from '../secrets';
 import { readSettings } from '../settings';
-import { createBackendFor, threadsPerSlot } from './backendFor';
-import { createProposer } from './proposerFactory';
+import { confirmNewHost } from './backendFor';
+import { searchRequestFromSettings } from './sessionRequest';
 
 interface ActiveSearch {
   search: Search;
@@ -35,42 +35,24 @@ export class SearchController implements vscode.Disposable {
   async start(session: ExperimentSession): Promise<void> {
     if (this.active.has(session.dir)) return;
     if (this.isManualRunActive(session)) throw new Error('a node you started by hand is still running; wait for it or cancel it, then start the search');
-    const release = session.acquireLock();
     const settings = readSettings(vscode.Uri.file(session.dir));
     const exp = session.experiment;
-    const slots = settings.parallelSlots > 0 ? settings.parallelSlots : searchSettings(exp.spec).parallel;
-    let search: Search;
-    let closeBackend: () => Promise<void>;
-    try {
-      const backend = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `TREX: preparing ${session.name}`, cancellable: false },
-        async (progress) => {
-          progress.report({ message: 'checking the compute backend (Python, PyTorch, disk)…' });
-          const b = await createBackendFor(session, settings, slots);
-          await b.preflight();
-          return b;
-        },
-      );
-      const setup = await createProposer({ exp, backend, settings, apiKeys: this.apiKeys, onNotice: (m) => vscode.window.setStatusBarMessage(`TREX: ${m}`, 8000) });
-      vscode.window.setStatusBarMessage(`TREX: ${setup.notice}`, 8000);
-      closeBackend = async () => {
-        await setup.close();
-        await backend.close();
-      };
-      search = new Search(exp, {
-        backend,
-        proposer: setup.proposer,
-        writeInsights: setup.distillsInsights ? false : undefined,
-        waitForApproval: true,
-        policy: settings.defaultPolicy || undefined,
-        parallel: slots,
-        threads: threadsPerSlot(slots),
-        onProgress: (p) => session.reportProgress(p),
-      });
-    } catch (e) {
-      release();
-      throw e;
-    }
+    const notice = (m: string) => vscode.window.setStatusBarMessage(`TREX: ${m}`, 8000);
+    const opened = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `TREX: preparing ${session.name}`, cancellable: false },
+      async (progress) => {
+        progress.report({ message: 'checking the compute backend (Python, PyTorch, disk)…' });
+        return openSearchSession(exp, {
+          ...searchRequestFromSettings(settings, await this.apiKeys.get(), exp.dir, process.env),
+          confirmNewHost,
+          acquireLock: () => session.acquireLock(),
+          onProgress: (p) => session.reportProgress(p),
+          onNotice: notice,
+        });
+      },
+    );
+    notice(opened.proposerNotice);
+    const search = opened.search;
     const controller = new AbortController();
     session.setSearchState('running');
     const done = search.run(controller.signal).then(
@@ -88,8 +70,7 @@ export class SearchController implements vscode.Disposable {
     void done.finally(async () => {
       entry.pauseWatch?.dispose();
       this.active.delete(session.dir);
-      release();
-      await closeBackend().catch(() => undefined);
+      await opened.close().catch(() => undefined);
       session.setSearchState('idle');
     });
     void vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `$(beaker) TREX search: ${session.name}` }, () => done);
