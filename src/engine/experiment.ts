@@ -4,9 +4,10 @@
 //   insights.md, guidance.md  distilled lessons; the user's steering notes
 //   nodes/<id>/               plan.md, recipe.yaml, train.yaml, logs/, metrics.json, data_stats.json
 //   cache/                    prepared data by recipe hash (not meant for commits)
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
+import { writeFileAtomic } from './store/atomicWrite';
 import { EventLog } from './store/eventLog';
 import type { NewTreeEvent, NodeOrigin, NodeStatus, TreeEvent, EdgeChange } from './tree/events';
 import { ExperimentTree, isNodeId } from './tree/tree';
@@ -14,6 +15,8 @@ import { hashJson } from './spec/hash';
 import type { NodeConfig } from './spec/paths';
 import { loadYamlFile, parseAndValidate, SpecError } from './spec/validate';
 import type { JsonObject, TaskSpec } from './spec/types';
+
+export { writeFileAtomic };
 
 export const SPEC_FILE = 'trex.yaml';
 export const LOG_FILE = 'tree.jsonl';
@@ -26,12 +29,6 @@ const FILE_COMMENT = {
   recipe: '# Data recipe of this node: sources, mixing, filters, format. Schema: schemas/recipe.schema.json\n',
   train: '# Training config of this node: method, fine-tuning type, hyperparameters. Schema: schemas/train.schema.json\n',
 };
-
-export function writeFileAtomic(path: string, data: string | Buffer): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
 
 export function loadSpec(dir: string): TaskSpec {
   return loadYamlFile<TaskSpec>(join(dir, SPEC_FILE), 'trex', SPEC_FILE);

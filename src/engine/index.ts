@@ -13,6 +13,7 @@ export * from './backends/local';
 export * from './proposers/proposer';
 export * from './proposers/offline';
 export * from './executor/progress';
+export { NodeExecutor, type NodeOutcome } from './executor/executor';
 export * from './lock';
 export * from './status';
 export * from './paths';

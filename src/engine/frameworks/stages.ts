@@ -5,7 +5,7 @@
 // batch runs adapted, and says so in the rendered config, the train log and run/memory.md.
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { writeFileAtomic } from '../experiment';
+import { writeFileAtomic } from '../store/atomicWrite';
 import type { Json, JsonObject } from '../spec/types';
 import { gpuTarget } from './compute';
 import { renderEvaluate } from './evaluation';

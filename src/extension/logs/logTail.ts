@@ -2,7 +2,7 @@
 // of its end in memory: a 100 MB log costs one read of its last megabyte, then small reads.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { renderProgressLines } from '../../engine/executor/progress';
+import { renderProgressLines } from '../../engine';
 
 const MAX_READ = 4 << 20;
 

@@ -2,8 +2,7 @@
 // running. The node goes straight from queued to running in one synchronous step, so a running
 // search never picks it up as well.
 import * as vscode from 'vscode';
-import { runNode, searchSettings, threadsPerSlot, type NodeStatus } from '../../engine';
-import { NodeExecutor } from '../../engine/executor/executor';
+import { NodeExecutor, runNode, searchSettings, threadsPerSlot, type NodeStatus } from '../../engine';
 import type { ExperimentSession } from '../experiments/experimentSession';
 import { readSettings } from '../settings';
 import { createBackendFor } from './backendFor';

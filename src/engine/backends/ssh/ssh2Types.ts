@@ -56,7 +56,7 @@ interface Ssh2Module {
   utils: { parseKey(data: Buffer | string, passphrase?: string): Ssh2ParsedKey | Ssh2ParsedKey[] | Error };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// A CommonJS require: ssh2's utils are not in node-ssh's typings.
 const ssh2 = require('ssh2') as Ssh2Module;
 
 /** Parses a key (private or public, OpenSSH wire blob or file text); an Error when it cannot. */
