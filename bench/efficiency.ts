@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Experiment, initExperiment, OfflineProposer, POLICIES, Search, type PolicyName, type SearchSettings } from '../src/engine';
 import type { GridTable } from './grid';
 import { mean, stdev, type Row } from './report';
-import { TableBackend } from './tableBackend';
+import { tableBackend } from './tableBackend';
 import type { Series } from './plot';
 
 export interface SearchTrace {
@@ -25,7 +25,7 @@ export async function traceSearch(specText: string, table: GridTable, policy: Po
   const exp = Experiment.open(dir);
   try {
     const byHash = new Map(table.entries.map((e) => [e.hash, e]));
-    const backend = new TableBackend(
+    const backend = tableBackend(
       dir,
       (id) => {
         const e = byHash.get(exp.tree.get(id).configHash);

@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend } from '../backends/backend';
-import { GUIDANCE_FILE, INSIGHTS_FILE, type Experiment } from '../experiment';
+import { configHash, GUIDANCE_FILE, INSIGHTS_FILE, type Experiment } from '../experiment';
 import { NodeExecutor, type NodeOutcome } from '../executor/executor';
 import type { StageProgress } from '../executor/progress';
 import { computeInsights, renderInsights } from '../insights';
@@ -211,16 +211,19 @@ export class Search {
         exp.emit({ type: 'usage', id: parentId, role: 'researcher', tokens: result.usage.tokens, costUsd: result.usage.costUsd });
       }
       for (const d of result.dropped) exp.emit({ type: 'proposal_dropped', parent: parentId, reason: d.reason });
-      let proposals = result.proposals;
+      // A proposal of a configuration already in the tree would only be answered by reuse: never
+      // create it (a proposer that repeats itself must not spin the search on free nodes).
+      let proposals = this.withoutKnownConfigs(parentId, result.proposals, knownHashes);
+      const droppedCount = result.dropped.length + result.proposals.length - proposals.length;
       let proposerName = proposer === this.opts.proposer ? proposer.name : `${proposer.name} (speculative: ${parentId} had no result yet)`;
-      if (proposals.length === 0 && result.dropped.length > 0 && this.fallback && proposer !== this.fallback) {
+      if (proposals.length === 0 && droppedCount > 0 && this.fallback && proposer !== this.fallback) {
         // The proposer failed (every reply was dropped after its own retries), which says nothing
         // about the space: this expansion uses the offline proposer, and the node stays open for
         // the primary proposer next time. Only an empty fallback means the node is spent.
         const failures = (this.proposalFailures.get(parentId) ?? 0) + 1;
         this.proposalFailures.set(parentId, failures);
         const fb = await this.fallback.propose(ctx);
-        proposals = fb.proposals;
+        proposals = this.withoutKnownConfigs(parentId, fb.proposals, knownHashes);
         proposerName = `${this.fallback.name} (fallback: ${this.opts.proposer.name} proposals for ${parentId} were dropped ${failures}×)`;
         if (proposals.length > 0) this.opts.onNotice?.(`${this.opts.proposer.name} proposals for ${parentId} were all dropped; used the ${this.fallback.name} proposer for this expansion.`);
       }
@@ -244,6 +247,21 @@ export class Search {
       return !this.settings.approval;
     }
     return false;
+  }
+
+  /** Drops (and records) proposals whose configuration is already in the tree, or twice in this batch. */
+  private withoutKnownConfigs(parentId: string, proposals: Proposal[], knownHashes: ReadonlySet<string>): Proposal[] {
+    const seen = new Set(knownHashes);
+    return proposals.filter((p) => {
+      const hash = configHash(this.exp.spec, p.config);
+      if (!seen.has(hash)) {
+        seen.add(hash);
+        return true;
+      }
+      const twin = [...this.exp.tree.nodes.values()].find((n) => n.configHash === hash);
+      this.exp.emit({ type: 'proposal_dropped', parent: parentId, reason: `"${p.title}" has the same configuration as ${twin ? twin.id : 'another proposal of this round'}: identical work is never run twice` });
+      return false;
+    });
   }
 
   /** Drops (and records) proposals that change a task-defining path (search.frozen), whoever proposed them. */

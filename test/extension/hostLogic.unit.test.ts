@@ -11,6 +11,7 @@ import { revertEdits } from '../../src/extension/experiments/ranConfig';
 import { readLossCurve } from '../../src/extension/panel/nodeDetails';
 import { unifiedDiff } from '../../src/extension/util/lineDiff';
 import { isRequestEnvelope } from '../../webview/protocol';
+import { ROOT } from '../helpers/cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'trex-host-'));
 
@@ -123,7 +124,7 @@ test('revertEdits takes the user\'s edits back out without adding defaults the f
 });
 
 test('the trex.compute.backend setting accepts every backend form the CLI does', () => {
-  const pkg = JSON.parse(readFileSync(join(__dirname, '../../../package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, { pattern?: string }> } } };
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, { pattern?: string }> } } };
   const pattern = new RegExp(pkg.contributes.configuration.properties['trex.compute.backend'].pattern ?? '');
   for (const ok of ['', 'local', 'ssh:gpu1', 'slurm:login', 'pool:ssh:gpu1,slurm:login,local']) assert.ok(pattern.test(ok), ok);
   for (const bad of ['ssh:', 'pool:', 'gpu1']) assert.ok(!pattern.test(bad), bad);

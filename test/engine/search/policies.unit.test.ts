@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Rng, searchSettings, type SelectionContext, type TaskSpec, type PolicyName } from '../src/engine';
-import { policyByName } from '../src/engine/search/policies';
-import type { ExperimentTree } from '../src/engine';
-import { TreeBuilder } from './helpers/treeBuilder';
+import { Rng, searchSettings, type SelectionContext, type TaskSpec, type PolicyName } from '../../../src/engine';
+import { policyByName } from '../../../src/engine/search/policies';
+import type { ExperimentTree } from '../../../src/engine';
+import { TreeBuilder } from '../../helpers/treeBuilder';
 
 function ctx(tree: ExperimentTree, over: Partial<ReturnType<typeof searchSettings>> = {}, exhausted: string[] = []): SelectionContext {
   const settings = { ...searchSettings({ search: {} } as unknown as TaskSpec), ...over };

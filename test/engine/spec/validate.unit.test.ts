@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseAndValidate, SpecError, type FileProblem } from '../src/engine';
+import { parseAndValidate, SpecError, type FileProblem } from '../../../src/engine';
+import { ROOT } from '../../helpers/cli';
 
 function problems(text: string, schema: 'trex' | 'recipe' | 'train', file = 'x.yaml'): FileProblem[] {
   try {
@@ -84,7 +85,7 @@ test('a search-space knob must have values or a range, and a valid path', () => 
 test('every shipped example validates against the schemas', async () => {
   const { readdirSync, readFileSync, existsSync } = await import('node:fs');
   const { join } = await import('node:path');
-  const dir = join(__dirname, '..', '..', 'examples');
+  const dir = join(ROOT, 'examples');
   const names = readdirSync(dir).filter((n) => existsSync(join(dir, n, 'trex.yaml')));
   assert.ok(names.length >= 4, `at least four example tasks, found ${names.join(', ')}`);
   for (const n of names) {

@@ -5,8 +5,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import type { Backend, JobStatus, StageJob } from '../../src/engine/backends/backend';
-import { nodeKey, parseMember, PoolBackend, poolMembers } from '../../src/engine/backends/pool';
+import type { Backend, JobStatus, StageJob } from '../../../src/engine/backends/backend';
+import { nodeKey, parseMember, PoolBackend, poolMembers } from '../../../src/engine/backends/pool';
 
 class FakeMember implements Backend {
   readonly jobs = new Map<string, JobStatus>();

@@ -4,7 +4,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { EventLog } from '../src/engine/store/eventLog';
+import { EventLog } from '../../src/engine/store/eventLog';
 
 interface Ev {
   seq: number;
@@ -62,7 +62,7 @@ test('kill -9 during writes leaves a log that loads with every completed event',
   const dir = tmp();
   const path = join(dir, 'tree.jsonl');
   const writer = join(dir, 'writer.js');
-  const modulePath = require.resolve('../src/engine/store/eventLog');
+  const modulePath = require.resolve('../../src/engine/store/eventLog');
   writeFileSync(
     writer,
     `const { EventLog } = require(${JSON.stringify(modulePath)});

@@ -4,8 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parseHop, SshConfigResolver } from '../../src/engine/backends/ssh/config';
-import { inlineSshFromSpec, sshHostFromRequest } from '../../src/engine/backends/ssh/specOptions';
+import { parseHop, SshConfigResolver } from '../../../../src/engine/backends/ssh/config';
+import { inlineSshFromSpec, sshHostFromRequest } from '../../../../src/engine/backends/ssh/specOptions';
 
 function withConfig(text: string, fn: (path: string, home: string) => void): void {
   const home = mkdtempSync(join(tmpdir(), 'trex-sshcfg-'));
