@@ -2,6 +2,7 @@
 // appended on the host to it landing in the local log (read the way the executor does: drain,
 // poll, sleep 100 ms), and bulk throughput compared with plain `ssh host cat file`.
 import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +22,6 @@ export interface BenchRow {
 const EXECUTOR_POLL_MS = 100; // the executor's default
 const CHUNK = 1 << 20; // the executor's LOG_CHUNK
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;

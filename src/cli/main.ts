@@ -195,7 +195,7 @@ function cmdStatus(args: ParsedArgs): number {
 
 const STATUS_MARK: Record<string, string> = { succeeded: '✓', failed: '✗', running: '⟳', pending: '·', awaiting_approval: '?', cancelled: '⊘', rejected: '⊘' };
 
-export function renderStatus(name: string, s: TreeSummary): string {
+function renderStatus(name: string, s: TreeSummary): string {
   const lines: string[] = [];
   lines.push(`${name} — ${s.metric} (${s.goal}) — ${s.nodes.length} nodes, ${s.runs} runs, compute ${(s.computeMs / 1000).toFixed(1)}s, saved ${(s.savedMs / 1000).toFixed(1)}s` + (s.tokens ? `, ${s.tokens} tokens ($${s.costUsd.toFixed(4)})` : ''));
   const byParent = new Map<string | null, typeof s.nodes>();

@@ -6,6 +6,7 @@
 // Client commands reach it through wrappers in `binDir` (nsenter into the namespace, SLURM_CONF set).
 // Processes are stopped by their pid files only: the ones this harness started.
 import { spawnSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +23,6 @@ export function slurmUnavailable(): string | undefined {
   return undefined;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function alive(pid: number | undefined): boolean {
   if (!pid) return false;

@@ -8,7 +8,8 @@ import { runnerDir } from '../../src/engine/paths';
 import { SshdHarness } from '../ssh/sshd';
 import type { SlurmCluster } from './cluster';
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
+export { sleep };
 
 /** An sshd on 127.0.0.1 acting as the cluster's login node: SLURM_CONF and the wrappers come with every session. */
 export async function startLoginNode(cluster: SlurmCluster): Promise<SshdHarness> {

@@ -34,7 +34,8 @@ export const HOSTILE = [
   '#comment',
 ];
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
+export { sleep };
 
 const tempDirs: string[] = [];
 process.on('exit', () => {

@@ -3,6 +3,7 @@
 // (same port and keys), rotate its host key, and drop every live connection (SIGKILL of the
 // per-connection sshd processes, never the listener and never the jobs they launched).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
@@ -44,7 +45,6 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Children of a pid, from /proc. */
 export function childPids(parent: number): number[] {

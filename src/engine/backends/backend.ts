@@ -1,5 +1,6 @@
-// The one interface every compute backend (local, ssh, slurm) implements. Jobs are stages of a
-// node: started detached, polled, their log read from a byte offset, results fetched, cancelled.
+// The one interface every compute backend implements (local, ssh, slurm; pool routes each job to
+// one of its members; memory answers in-process for benchmarks and fast tests). Jobs are stages of
+// a node: started detached, polled, their log read from a byte offset, results fetched, cancelled.
 // All paths are relative to the experiment root; a backend maps them to its own work dir.
 
 export interface StageJob {

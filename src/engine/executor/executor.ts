@@ -13,6 +13,7 @@ import type { TreeNode } from '../tree/tree';
 import { planNodeStages, writeRenderedFiles } from '../frameworks';
 import { readMetrics } from './metrics';
 import { LineSplitter, parseProgressLine, renderProgressLines, type StageProgress } from './progress';
+import { sleep } from '../util/sleep';
 
 export interface ExecutorOptions {
   reuse: ReuseSettings;
@@ -362,18 +363,6 @@ export class NodeExecutor {
     if (!(await this.backend.exists(`nodes/${parent.id}/ckpt/model.pt`))) return undefined;
     return { parent: parent.id, extraEpochs: to - from, savedMs: parent.stageMs.train ?? 0 };
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 function formatMs(ms: number): string {

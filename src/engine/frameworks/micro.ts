@@ -1,4 +1,5 @@
-// The micro trainer's stages (trainer/trex_micro.py), exactly as the executor has always run them.
+// The micro trainer's stages (trainer/trex_micro.py): prepare, train (optionally warm-started from
+// the parent's checkpoint) and evaluate, for the CPU micro tasks.
 import { nodePaths, trainerLogOutputs } from './render';
 import type { NodeStages, StageContext } from './types';
 

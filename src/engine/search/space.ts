@@ -21,6 +21,3 @@ export function valueIndex(values: Json[], v: Json | undefined): number {
   return values.findIndex((x) => JSON.stringify(x) === key || (typeof x === 'number' && typeof v === 'number' && Math.abs(x - v) <= 1e-12 * Math.max(1, Math.abs(x))));
 }
 
-export function gridSize(knobs: SearchKnob[]): number {
-  return knobs.reduce((n, k) => n * knobValues(k).length, 1);
-}

@@ -58,8 +58,6 @@ export type TreeEvent = Base &
     | { type: 'usage'; id: string | null; role: string; tokens: number; costUsd: number }
   );
 
-export type TreeEventType = TreeEvent['type'];
-
 /** Distributes Omit over the event union so callers can build an event without seq and t. */
 type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
 export type NewTreeEvent = DistributiveOmit<TreeEvent, 'seq' | 't'>;

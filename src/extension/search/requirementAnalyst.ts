@@ -13,10 +13,6 @@ export class RequirementAnalysisUnavailable extends Error {
   }
 }
 
-export async function llmConfigured(settings: TrexSettings, apiKeys: ApiKeyStore): Promise<boolean> {
-  return resolveLlmConfig(null, process.env, await llmOverrides(settings, apiKeys)) !== null;
-}
-
 /** Returns the text of a validated trex.yaml for the requirement. */
 export async function analyzeRequirement(requirement: string, settings: TrexSettings, apiKeys: ApiKeyStore): Promise<string> {
   const config = resolveLlmConfig(null, process.env, await llmOverrides(settings, apiKeys));

@@ -45,20 +45,3 @@ export function exitCodeForTerminal(state: string, schedulerExit?: number): numb
   }
 }
 
-/** Short human reason for a job that ended without success, for the failure message. */
-export function describeTerminal(state: string, reason?: string): string {
-  switch (state) {
-    case 'TIMEOUT':
-      return 'killed by SLURM at its time limit (compute.slurm.time_limit)';
-    case 'CANCELLED':
-      return 'cancelled in SLURM';
-    case 'PREEMPTED':
-      return 'preempted by SLURM';
-    case 'NODE_FAIL':
-      return 'its SLURM node failed';
-    case 'OUT_OF_MEMORY':
-      return 'out of memory in SLURM';
-    default:
-      return reason ? `${state.toLowerCase()} (${reason})` : state.toLowerCase();
-  }
-}

@@ -13,6 +13,7 @@ import { fingerprintSha256, knownHostKeyAlgorithms, knownHostsName, loadKnownHos
 import { shellQuote } from './quote';
 import { CommandSession, SessionError } from './session';
 import type { Ssh2Channel, Ssh2Client, Ssh2ConnectConfig, Ssh2Error } from './ssh2Types';
+import { sleep } from '../../util/sleep';
 
 // Unique per connection object: two connections of one process may share a remote work dir.
 let connectionCounter = 0;
@@ -378,6 +379,3 @@ function forwardOut(client: Ssh2Client, next: SshTarget): Promise<Duplex> {
   });
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}

@@ -26,7 +26,7 @@ export interface SshBackendOptions {
   remoteDir?: string;
   /** compute.python; default: the first of python3, /usr/bin/python3, python that imports torch. */
   python?: string;
-  /** Local folder holding trex_micro.py (uploaded once per content hash). */
+  /** The local trainer folder (trex_micro.py, trex_llm.py and their packages), uploaded once per content hash. */
   runnerDir: string;
   /** Trainer cache ({cache}: the pretrained base model) on the host; default <remote dir>/.trex/cache. */
   remoteCacheDir?: string;
