@@ -10,6 +10,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { TaskSpec } from '../spec/types';
 import { DEFAULT_PRICES, type PriceTable } from './pricing';
+import trexSchema from '../../../schemas/trex.schema.json';
 import { compileSchema, type JsonSchema } from './jsonValidation';
 
 export type LlmRole = 'researcher' | 'executor' | 'distiller';
@@ -131,68 +132,8 @@ export interface LlmOverrides {
   trustFolder?: boolean;
 }
 
-const num = { type: 'number' } as const;
-const pos = { type: 'number', exclusiveMinimum: 0 } as const;
-const int0 = { type: 'integer', minimum: 0 } as const;
-const int1 = { type: 'integer', minimum: 1 } as const;
-const str = { type: 'string', minLength: 1 } as const;
-const strMap = { type: 'object', additionalProperties: { type: 'string' } } as const;
-
-export const LLM_SETTINGS_SCHEMA: JsonSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    base_url: { type: 'string', pattern: '^https?://' },
-    model: str,
-    models: { type: 'object', additionalProperties: false, properties: { researcher: str, executor: str, distiller: str } },
-    api_key_header: str,
-    headers: strMap,
-    query: strMap,
-    prices: {
-      type: 'object',
-      additionalProperties: { type: 'object', additionalProperties: false, required: ['input', 'output'], properties: { input: { type: 'number', minimum: 0 }, output: { type: 'number', minimum: 0 } } },
-    },
-    timeout_ms: { type: 'integer', minimum: 100 },
-    max_retries: int0,
-    reply_attempts: int1,
-    max_reply_bytes: { type: 'integer', minimum: 1024 },
-    max_output_tokens: int1,
-    temperature: { type: 'number', minimum: 0, maximum: 2 },
-    stream: { type: 'boolean' },
-    structured: { enum: ['json_schema', 'tool'] },
-    max_cost_usd: { type: 'number', minimum: 0 },
-    insights_max_chars: { type: 'integer', minimum: 500 },
-    research: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        enabled: { type: 'boolean' },
-        arxiv_url: { type: 'string', pattern: '^https?://' },
-        semantic_scholar_url: { type: 'string', pattern: '^https?://' },
-        hf_url: { type: 'string', pattern: '^https?://' },
-        timeout_ms: { type: 'integer', minimum: 100 },
-        max_steps: int1,
-        max_bytes: { type: 'integer', minimum: 1024 },
-        cache_ttl_hours: num,
-        allow_private_urls: { type: 'boolean' },
-      },
-    },
-    executor: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        max_sessions: int0,
-        max_steps: int1,
-        session_time_s: pos,
-        command_timeout_s: pos,
-        allowed_commands: { type: 'array', items: str },
-        cheap_check_examples: int1,
-        cheap_check_steps: int1,
-        cheap_check_timeout_s: pos,
-      },
-    },
-  },
-};
+/** The `llm` block's schema: one source, the shipped trex.schema.json, so the editor checks it too. */
+export const LLM_SETTINGS_SCHEMA: JsonSchema = trexSchema.properties.llm;
 
 export const DEFAULT_MODEL = 'gpt-4o-mini';
 const DEFAULT_BASE_URL = 'https://api.openai.com/v1';

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseAndValidate, SpecError, type FileProblem } from '../../../src/engine';
 import { ROOT } from '../../helpers/cli';
@@ -46,6 +48,20 @@ test('a missing required field names the field and the enclosing line', () => {
   assert.equal(p.field, 'sources.0.name');
   assert.equal(p.line, 2);
   assert.match(p.message, /missing required field 'name'/);
+});
+
+test("trex.yaml's llm block is checked by the shipped schema, with file, line and field", () => {
+  const spec = readFileSync(join(ROOT, 'examples', 'addition', 'trex.yaml'), 'utf8');
+  const text = spec + ['llm:', '  models: {researcher: gpt-4.1}', '  temperature: 5', '  research: {enabeld: true}', ''].join('\n');
+  const found = problems(text, 'trex', 'trex.yaml');
+  const base = spec.split('\n').length - 1;
+  const temp = found.find((p) => p.field === 'llm.temperature');
+  assert.ok(temp, JSON.stringify(found));
+  assert.equal(temp.line, base + 3);
+  assert.match(temp.message, /<= 2/);
+  const typo = found.find((p) => p.field === 'llm.research.enabeld');
+  assert.ok(typo, JSON.stringify(found));
+  assert.match(typo.message, /unknown field 'enabeld'/);
 });
 
 test('YAML syntax errors are reported with their line, not a stack trace', () => {
