@@ -16,6 +16,7 @@ import { LlmError } from './errors';
 import { redact, registerSecret } from '../secrets';
 import { compileSchema, parseJsonReply, type JsonSchema } from './jsonValidation';
 import { addUsage, type CallUsage, type UsageMeter, type UsageTotals } from './usage';
+import { isPlainObject } from './jsonValidation';
 
 export type ChatMessage = ChatCompletionMessageParam;
 
@@ -227,7 +228,7 @@ export class LlmClient {
 
   private async single(params: ChatCompletionCreateParamsBase, signal?: AbortSignal) {
     const r: unknown = await this.openai.chat.completions.create({ ...params, stream: false }, { signal });
-    const rec = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+    const rec = (v: unknown): Record<string, unknown> => (isPlainObject(v) ? v : {});
     const choices = rec(r).choices;
     if (!Array.isArray(choices) || choices.length === 0) throw new LlmError('malformed', 'the reply has no choices');
     const choice = rec(choices[0]);

@@ -12,6 +12,7 @@ import type { TaskSpec } from '../spec/types';
 import { DEFAULT_PRICES, type PriceTable } from './pricing';
 import trexSchema from '../../../schemas/trex.schema.json';
 import { compileSchema, type JsonSchema } from './jsonValidation';
+import { isPlainObject } from '../util/isPlainObject';
 
 export type LlmRole = 'researcher' | 'executor' | 'distiller';
 export const LLM_ROLES: readonly LlmRole[] = ['researcher', 'executor', 'distiller'];
@@ -243,7 +244,7 @@ function readSettingsFile(path: string): LlmSettingsInput {
   } catch (e) {
     throw new Error(`cannot read LLM settings ${path}: ${(e as Error).message}`);
   }
-  if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && ('api_key' in parsed || 'apiKey' in parsed)) {
+  if (isPlainObject(parsed) && ('api_key' in parsed || 'apiKey' in parsed)) {
     throw new Error(`${path} contains an API key: remove it and set OPENAI_API_KEY or TREX_LLM_API_KEY instead (keys never live in experiment files)`);
   }
   return checked(parsed, path);
@@ -391,7 +392,7 @@ export function trustedFoldersPath(env: NodeJS.ProcessEnv = process.env): string
 function readTrusted(env: NodeJS.ProcessEnv): Record<string, string> {
   try {
     const v = JSON.parse(readFileSync(trustedFoldersPath(env), 'utf8')) as unknown;
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, string>) : {};
+    return isPlainObject(v) ? (v as Record<string, string>) : {};
   } catch {
     return {};
   }

@@ -1,6 +1,8 @@
 // Validation of everything that comes from outside (LLM replies, tool arguments, HTTP JSON,
 // settings) against JSON Schemas, with short messages a model or a person can act on.
 import Ajv, { type ErrorObject } from 'ajv';
+import { describeSchemaErrors } from '../spec/schemaErrors';
+import { isPlainObject } from '../util/isPlainObject';
 
 export type JsonSchema = { [key: string]: unknown };
 
@@ -14,13 +16,8 @@ export function compileSchema(schema: JsonSchema): (value: unknown) => string[] 
 
 export function formatAjvErrors(errors: ErrorObject[]): string[] {
   const out: string[] = [];
-  for (const e of errors) {
-    const at = e.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : '(root)';
-    let msg = e.message ?? 'is invalid';
-    if (e.keyword === 'additionalProperties') msg = `unknown field '${String((e.params as { additionalProperty: string }).additionalProperty)}'`;
-    else if (e.keyword === 'required') msg = `missing required field '${String((e.params as { missingProperty: string }).missingProperty)}'`;
-    else if (e.keyword === 'enum') msg = `must be one of ${((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map((v) => JSON.stringify(v)).join(', ')}`;
-    const line = `${at}: ${msg}`;
+  for (const p of describeSchemaErrors(errors)) {
+    const line = `${p.at || '(root)'}: ${p.message}`;
     if (!out.includes(line)) out.push(line);
     if (out.length >= 8) break;
   }
@@ -40,6 +37,4 @@ export function parseJsonReply(text: string): { ok: true; value: unknown } | { o
   }
 }
 
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
+export { isPlainObject };

@@ -1,11 +1,12 @@
 // Parses and validates the experiment's YAML files against the shipped JSON Schemas, reporting
 // every problem with file, line and field so a bad file is refused before anything runs.
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import Ajv, { type ValidateFunction } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isSeq, isPair, isScalar, type Node as YamlNode } from 'yaml';
 import recipeSchema from '../../../schemas/recipe.schema.json';
 import trainSchema from '../../../schemas/train.schema.json';
 import trexSchema from '../../../schemas/trex.schema.json';
+import { describeSchemaErrors } from './schemaErrors';
 import type { Json } from './types';
 
 export type SchemaName = 'trex' | 'recipe' | 'train';
@@ -70,26 +71,10 @@ export function parseAndValidate<T>(text: string, schema: SchemaName, file: stri
   }
   const validate = getValidators()[schema];
   if (!validate(value)) {
-    const problems = dedupeErrors(validate.errors ?? []).map((err) => {
-      const segments = pointerSegments(err.instancePath);
-      let field = segments.join('.');
-      let message = err.message ?? 'is invalid';
-      if (err.keyword === 'additionalProperties') {
-        const extra = String((err.params as { additionalProperty: string }).additionalProperty);
-        segments.push(extra);
-        field = segments.join('.');
-        message = `unknown field '${extra}'`;
-      } else if (err.keyword === 'required') {
-        const missing = String((err.params as { missingProperty: string }).missingProperty);
-        message = `missing required field '${missing}'`;
-        field = [...segments, missing].join('.');
-      } else if (err.keyword === 'enum') {
-        const allowed = (err.params as { allowedValues: unknown[] }).allowedValues;
-        message = `must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`;
-      }
-      const node = findNode(doc.contents as YamlNode | null, segments, err.keyword === 'additionalProperties');
+    const problems = describeSchemaErrors(validate.errors ?? []).map((p) => {
+      const node = findNode(doc.contents as YamlNode | null, p.segments, p.atKey);
       const pos = at(node?.range?.[0] ?? 0);
-      return { file, line: pos.line, column: pos.col, field, message };
+      return { file, line: pos.line, column: pos.col, field: p.field, message: p.message };
     });
     throw new SpecError(problems);
   }
@@ -111,45 +96,6 @@ export function loadYamlFile<T>(path: string, schema: SchemaName, displayName = 
 
 function firstLine(s: string): string {
   return s.split('\n')[0];
-}
-
-// oneOf/anyOf produce a cascade of errors for the same spot; keep the most specific ones, and
-// turn "none of the alternatives' required fields" into one readable error.
-function dedupeErrors(errors: ErrorObject[]): ErrorObject[] {
-  const seen = new Set<string>();
-  const out: ErrorObject[] = [];
-  const alternatives = new Map<string, string[]>();
-  for (const e of errors) {
-    if (e.keyword === 'required' && e.schemaPath.includes('/oneOf/')) {
-      const list = alternatives.get(e.instancePath) ?? [];
-      list.push(String((e.params as { missingProperty: string }).missingProperty));
-      alternatives.set(e.instancePath, list);
-    }
-  }
-  for (const [instancePath, names] of alternatives) {
-    out.push({ instancePath, keyword: 'oneOfRequired', schemaPath: '', params: {}, message: `needs one of the fields ${names.map((n) => `'${n}'`).join(' or ')}` });
-  }
-  for (const e of errors) {
-    if (e.keyword === 'required' && e.schemaPath.includes('/oneOf/')) continue;
-    if (e.keyword === 'oneOf' && alternatives.has(e.instancePath)) continue;
-    if (e.keyword === 'oneOf' && errors.some((o) => o !== e && o.instancePath === e.instancePath && o.keyword !== 'oneOf')) {
-      continue;
-    }
-    const key = `${e.instancePath}|${e.keyword}|${JSON.stringify(e.params)}`;
-    if (!seen.has(key)) {
-      seen.add(key);
-      out.push(e);
-    }
-  }
-  return out;
-}
-
-function pointerSegments(pointer: string): string[] {
-  if (!pointer) return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 /** Walks the YAML AST along the path; returns the deepest node found (the key node for unknown keys). */
