@@ -14,9 +14,8 @@ import { boundedFetch, findCause, ReplyTimeoutError, ReplyTooLargeError } from '
 import type { LlmConfig, LlmRole } from './config';
 import { LlmError } from './errors';
 import { redact, registerSecret } from '../secrets';
-import { compileSchema, parseJsonReply, type JsonSchema } from './jsonValidation';
+import { compileSchema, isPlainObject, parseJsonReply, type JsonSchema } from './jsonValidation';
 import { addUsage, type CallUsage, type UsageMeter, type UsageTotals } from './usage';
-import { isPlainObject } from './jsonValidation';
 
 export type ChatMessage = ChatCompletionMessageParam;
 
