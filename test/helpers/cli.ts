@@ -1,7 +1,5 @@
 // Runs the bundled `trex` CLI (dist/cli.js) as a user would.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '..', '..', '..');
@@ -20,9 +18,7 @@ export function trexAsync(args: string[], env: Record<string, string> = {}): Chi
   return spawn(process.execPath, [CLI, ...args], { env: testEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-export function tempDir(prefix = 'trex-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
+export { tempDir } from './tempDir';
 
 export interface StatusJson {
   runs: number;

@@ -1,7 +1,5 @@
 // Shared test fixtures for the LLM agents: a config pointed at the fake server with small
 // timeouts, temporary experiments with a tiny micro task, and a meter.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Experiment, initExperiment } from '../../src/engine';
 import { LlmClient, resolveLlmConfig, UsageMeter, type LlmConfig, type LlmSettingsInput } from '../../src/engine/llm';
@@ -27,17 +25,9 @@ export function testClient(config: LlmConfig, limitUsd?: number, ledgerPath?: st
   return new LlmClient(config, new UsageMeter({ prices: config.prices, limitUsd, ledgerPath }));
 }
 
-const dirs: string[] = [];
+import { cleanupTempDirs, tempDir } from '../helpers/tempDir';
 
-export function tempDir(prefix = 'trex-llm-'): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(d);
-  return d;
-}
-
-export function cleanupTempDirs(): void {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-}
+export { cleanupTempDirs, tempDir };
 
 export const MICRO_SPEC = `name: tiny-addition
 objective: Add two 3-digit numbers exactly.

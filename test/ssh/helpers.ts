@@ -1,7 +1,6 @@
 // Shared pieces of the ssh tests: a backend pointed at the harness, simple stage jobs, and a
 // follow loop that streams a job's log into a local file the way the executor does.
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { JobStatus, StageJob } from '../../src/engine/backends/backend';
 import { SshBackend, type SshBackendOptions } from '../../src/engine/backends/ssh/sshBackend';
@@ -35,18 +34,12 @@ export const HOSTILE = [
 ];
 
 import { setTimeout as sleep } from 'node:timers/promises';
+import { tempDir } from '../helpers/tempDir';
 export { sleep };
-
-const tempDirs: string[] = [];
-process.on('exit', () => {
-  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
-});
 
 /** A local temp folder, removed when the test process exits. */
 export function localExperiment(prefix = 'trex-ssh-exp-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  tempDirs.push(dir);
-  return dir;
+  return tempDir(prefix);
 }
 
 export function makeBackend(h: SshdHarness, experimentDir: string, remoteDir: string, over: Partial<SshBackendOptions> = {}): SshBackend {
