@@ -6,6 +6,9 @@ import {
   rejectNode,
   setPruned,
   describeChanges,
+  exportNode,
+  EXPORT_FORMATS,
+  type ExportFormat,
   Experiment,
   loadYamlFile,
   NODE_FILES,
@@ -39,6 +42,8 @@ Usage:
   trex status <dir> [--json]              the tree and the best node
   trex validate <dir>                     check trex.yaml and every node's files
   trex prune <dir> <node> [--undo]        exclude a subtree from selection (reversible)
+  trex export <dir> <node> <out> [--format hf|trl|llamafactory]
+                                          a self-contained bundle that reproduces the node without TREX
   trex approve <dir> <node>...            let proposed nodes run (approval mode: search.approval)
   trex reject <dir> <node>...             drop proposed nodes
   trex examples                           list the example tasks
@@ -60,6 +65,8 @@ async function main(argv: string[]): Promise<number> {
       return cmdValidate(args);
     case 'prune':
       return cmdPrune(args);
+    case 'export':
+      return cmdExport(args);
     case 'approve':
     case 'reject':
       return cmdVerdict(args, command);
@@ -291,6 +298,23 @@ function cmdPrune(args: ParsedArgs): number {
     process.stdout.write(`${id} ${pruned ? 'pruned: its subtree is excluded from selection' : 'restored'}\n`);
     return 0;
   });
+}
+
+function cmdExport(args: ParsedArgs): number {
+  const dir = dirArg(args);
+  const [, id, out] = args.positionals;
+  if (!id || !out) throw new UsageError('trex export needs <dir> <node> <out>');
+  const format = stringFlag(args, 'format');
+  if (format !== undefined && !(EXPORT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')}`);
+  if (!isNodeId(id)) throw new UsageError(`'${id}' is not a node id`);
+  const exp = Experiment.open(dir, { readOnly: true });
+  try {
+    const r = exportNode(exp, id, out, { format: format as ExportFormat | undefined });
+    process.stdout.write(`Exported ${id} (${r.framework}) to ${r.dir}: ${r.files.length} files. Reproduce it with: bash ${join(out, 'run.sh')} (see its README.md)\n`);
+    return 0;
+  } finally {
+    exp.close();
+  }
 }
 
 main(process.argv.slice(2)).then(

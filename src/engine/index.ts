@@ -25,3 +25,4 @@ export { policyByName } from './search/policies';
 export * from './actions';
 export * from './session';
 export * from './backends/memory';
+export * from './export';
