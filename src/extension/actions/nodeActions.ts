@@ -2,7 +2,7 @@
 // each validates, changes the experiment through the engine, and opens what the user needs next.
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { approveNode, configHash, diffConfigs, forkNode, NODE_FILES, rejectNode, setPruned, SpecError, type StageName } from '../../engine';
+import { approveNode, configHash, diffConfigs, exportNode, forkNode, NODE_FILES, rejectNode, setPruned, SpecError, type StageName } from '../../engine';
 import type { NodeFile } from '../../../webview/protocol';
 import type { ExperimentSession } from '../experiments/experimentSession';
 import { ranConfig, revertEdits } from '../experiments/ranConfig';
@@ -117,4 +117,18 @@ export async function compareNodes(session: ExperimentSession, left: string, rig
     ConfigDocumentProvider.uriFor(session.dir, right),
     `${left} ↔ ${right} (recipe + train)`,
   );
+}
+
+/** Exports the node as a self-contained bundle (trex export) into a new folder the user picks a parent for. */
+export async function exportNodeAction(session: ExperimentSession, id: string): Promise<string | undefined> {
+  const exp = session.experiment;
+  const node = exp.tree.get(id);
+  const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Export Here', title: `Export ${id} (${node.title}) into a new folder under…` });
+  if (!picked?.[0]) return undefined;
+  const out = join(picked[0].fsPath, `${exp.spec.name}-${id}`);
+  const r = exportNode(exp, id, out);
+  const open = 'Open README';
+  const answer = await vscode.window.showInformationMessage(`TREX: exported ${id} (${r.framework}) to ${r.dir}. Run its run.sh to reproduce it without TREX.`, open);
+  if (answer === open) await vscode.window.showTextDocument(vscode.Uri.file(join(r.dir, 'README.md')));
+  return r.dir;
 }

@@ -1,7 +1,7 @@
 // Node commands for the palette and the tree view's context menu.
 import type * as vscode from 'vscode';
 import { STAGES, type StageName } from '../../engine';
-import { approveAction, compareNodes, forkAndOpen, openNodeFile, openStageLog, rejectAction, runAsFork, runNodeAction, setPrunedAction } from '../actions/nodeActions';
+import { approveAction, compareNodes, exportNodeAction, forkAndOpen, openNodeFile, openStageLog, rejectAction, runAsFork, runNodeAction, setPrunedAction } from '../actions/nodeActions';
 import type { Services } from '../services';
 import { pickNode } from './args';
 import { registerGuarded } from './guarded';
@@ -41,6 +41,11 @@ export function registerNodeCommands(s: Services): vscode.Disposable[] {
     registerGuarded(s, 'trex.openNodeFolder', async (arg) => {
       const t = await pickNode(s, arg, 'Open the folder of which node?');
       if (t) await openNodeFile(s, t.session, t.id, 'folder');
+    }),
+    registerGuarded(s, 'trex.exportNode', async (arg) => {
+      const t = await pickNode(s, arg, 'Export which node as a bundle that reproduces it without TREX?');
+      if (t) return exportNodeAction(t.session, t.id);
+      return undefined;
     }),
     registerGuarded(s, 'trex.openNodePlan', async (arg) => {
       const t = await pickNode(s, arg, 'Open the plan of which node?');
