@@ -69,3 +69,20 @@ test('trex init --from ft-bench/<task> starts an experiment; trex examples lists
   const bad = trex(['init', join(tempDir(), 'x'), '--from', 'ft-bench/../sentiment']);
   assert.notEqual(bad.code, 0, 'only listed examples');
 });
+
+test('hub sources use the splits and dataset ids their authors publish', () => {
+  // EconLogicQA publishes train / val / test (no "validation").
+  const econ = load('econlogicqa');
+  const evalData = econ.task.eval_data as { validation: JsonObject; test: JsonObject };
+  assert.deepEqual([evalData.validation.split, evalData.test.split], ['val', 'test']);
+  // OpenMolIns is one dataset per size (phenixace/OpenMolIns-light ... -xlarge), no configs: the search
+  // varies the dataset id, and no source names a subset.
+  const tomg = load('tomg-bench');
+  const source = (tomg.baseline.recipe.sources as JsonObject[])[0];
+  assert.equal(source.dataset, 'phenixace/OpenMolIns-light');
+  assert.equal(source.subset, undefined);
+  const sizes = tomg.search_space.find((d) => d.path === 'recipe.sources.0.dataset');
+  assert.ok(sizes, 'the size knob chooses the dataset id');
+  for (const id of sizes.values ?? []) assert.match(String(id), /^phenixace\/OpenMolIns-(light|small|medium|large|xlarge)$/);
+  assert.ok(!tomg.search_space.some((d) => d.path.endsWith('.subset')), 'no subset knob');
+});
