@@ -7,8 +7,6 @@ import os
 import tempfile
 import unittest
 
-import yaml
-
 from trex_llm import config
 from trex_llm.answers import read_answer
 from trex_llm.errors import InputError
@@ -18,6 +16,13 @@ from trex_llm.sources import load_rows, read_file_rows
 
 from .helpers import TRAINER, write_jsonl
 
+try:
+    import datasets  # noqa: F401
+    import yaml
+    MISSING = None
+except ImportError as e:
+    MISSING = f"needs datasets and PyYAML ({e}); the trainer venv has them (.ci/setup.sh)"
+
 EXAMPLES = os.path.join(os.path.dirname(TRAINER), "examples", "ft-bench")
 
 
@@ -26,6 +31,7 @@ def spec(task):
         return yaml.safe_load(f)
 
 
+@unittest.skipIf(MISSING, MISSING)
 class HocLabelTests(unittest.TestCase):
     # bigbio/hallmarks_of_cancer, hallmarks_of_cancer_source: label = Sequence(ClassLabel), 7 = "none".
     ROWS = [{"document_id": "12345_1", "text": "Tumour cells invade and form new vessels.", "label": [5, 8]},
@@ -79,6 +85,7 @@ def mapped(doc_mapping, source, rows, field):
     return [map_row(r, mapping, params.get("values") or {}, field) for r in rows]
 
 
+@unittest.skipIf(MISSING, MISSING)
 class CsBenchTests(unittest.TestCase):
     # CS-Bench/English/test.jsonl: a letter for multiple choice, a boolean for assertions.
     ROWS = [{"ID": 1, "Domain": "Data Structure and Algorithm", "Format": "Multiple-choice", "Language": "English",
@@ -102,6 +109,7 @@ class CsBenchTests(unittest.TestCase):
         self.assertEqual(read_answer(examples[0]["response"], task["answer"]), "B")
 
 
+@unittest.skipIf(MISSING, MISSING)
 class DiscLawTests(unittest.TestCase):
     PAIR = [{"id": "pair_qa_1", "input": "借款到期不还怎么办？", "output": "可以起诉。"}]
     TRIPLET = [{"id": "triplet_qa_1", "input": "离婚时财产如何分割？", "output": "协议分割。",
@@ -123,6 +131,7 @@ class DiscLawTests(unittest.TestCase):
         self.assertEqual(t["response"], "协议分割。")
 
 
+@unittest.skipIf(MISSING, MISSING)
 class ScriptDatasetTests(unittest.TestCase):
     def test_a_loading_script_is_refused_with_a_clear_error(self):
         folder = os.path.join(tempfile.mkdtemp(), "hallmarks_of_cancer")

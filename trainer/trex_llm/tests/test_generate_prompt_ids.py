@@ -8,6 +8,13 @@ from trex_llm.chat import encode_pair, render_prompt
 from trex_llm.generate import left_padded_batch, prompt_ids
 from trex_llm.hf_models import load_tokenizer
 
+try:
+    import tokenizers  # noqa: F401
+    import transformers  # noqa: F401
+    MISSING = None
+except ImportError as e:
+    MISSING = f"needs transformers and tokenizers ({e}); the trainer venv has them (.ci/setup.sh)"
+
 MESSAGES = [{"role": "system", "content": "Answer positive or negative."},
             {"role": "user", "content": "Review: the food was great number 3"}]
 SHORT = [{"role": "user", "content": "Repeat: cat"}]
@@ -25,6 +32,7 @@ def bos_adding_tokenizer(path):
     return tok, bos
 
 
+@unittest.skipIf(MISSING, MISSING)
 class PromptIdsTests(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
