@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { planNodeStages, LLM_FRAMEWORKS } from '../../src/engine/frameworks';
+import { modelInfo, planNodeStages, LLM_FRAMEWORKS } from '../../src/engine/frameworks';
 import type { JsonObject, TaskSpec } from '../../src/engine/spec/types';
 import { parseAndValidate } from '../../src/engine/spec/validate';
 import { ROOT, tempDir, trex } from '../helpers/cli';
@@ -68,4 +68,45 @@ test('trex init --from ft-bench/<task> starts an experiment; trex examples lists
   assert.match(list.stdout, /^ft-bench\/hoc\s+FT-Bench HOC/m);
   const bad = trex(['init', join(tempDir(), 'x'), '--from', 'ft-bench/../sentiment']);
   assert.notEqual(bad.code, 0, 'only listed examples');
+});
+
+test('hub sources use the splits and dataset ids their authors publish', () => {
+  // EconLogicQA publishes train / val / test (no "validation").
+  const econ = load('econlogicqa');
+  const evalData = econ.task.eval_data as { validation: JsonObject; test: JsonObject };
+  assert.deepEqual([evalData.validation.split, evalData.test.split], ['val', 'test']);
+  // OpenMolIns is one dataset per size (phenixace/OpenMolIns-light ... -xlarge), no configs: the search
+  // varies the dataset id, and no source names a subset.
+  const tomg = load('tomg-bench');
+  const source = (tomg.baseline.recipe.sources as JsonObject[])[0];
+  assert.equal(source.dataset, 'phenixace/OpenMolIns-light');
+  assert.equal(source.subset, undefined);
+  const sizes = tomg.search_space.find((d) => d.path === 'recipe.sources.0.dataset');
+  assert.ok(sizes, 'the size knob chooses the dataset id');
+  for (const id of sizes.values ?? []) assert.match(String(id), /^phenixace\/OpenMolIns-(light|small|medium|large|xlarge)$/);
+  assert.ok(!tomg.search_space.some((d) => d.path.endsWith('.subset')), 'no subset knob');
+});
+
+test('base models other than Qwen get the LLaMA-Factory template registered for their generation', () => {
+  const cases: [string, string][] = [
+    ['google/gemma-2-9b-it', 'gemma2'],
+    ['google/gemma-3-4b-it', 'gemma3'],
+    ['google/gemma-3n-E4B-it', 'gemma3n'],
+    ['google/gemma-7b-it', 'gemma'],
+    ['microsoft/phi-4', 'phi4'],
+    ['microsoft/Phi-4-mini-instruct', 'phi4_mini'],
+    ['microsoft/Phi-3-small-8k-instruct', 'phi_small'],
+    ['microsoft/Phi-3-mini-4k-instruct', 'phi'],
+    ['meta-llama/Llama-3.1-8B-Instruct', 'llama3'],
+    ['Qwen/Qwen3-1.7B', 'qwen3'],
+  ];
+  for (const [model, template] of cases) assert.equal(modelInfo(model, { kind: 'llm', model_params_b: 1 }).llamafactoryTemplate, template, model);
+  // Each name must be one the installed LLaMA-Factory registers (skipped without the trainer venv).
+  const lib = join(ROOT, '.venv-trainer', 'lib');
+  const py = existsSync(lib) ? readdirSync(lib).find((n) => existsSync(join(lib, n, 'site-packages', 'llamafactory', 'data', 'template.py'))) : undefined;
+  if (!py) return;
+  const source = readFileSync(join(lib, py, 'site-packages', 'llamafactory', 'data', 'template.py'), 'utf8');
+  const registered = new Set([...source.matchAll(/register_template\(\s*name="([^"]+)"/g)].map((m) => m[1]));
+  assert.ok(registered.size > 20, 'read the registered templates');
+  for (const [, template] of cases) assert.ok(registered.has(template), `${template} is a LLaMA-Factory template`);
 });

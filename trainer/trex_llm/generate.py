@@ -1,6 +1,7 @@
 """Greedy generation for evaluation: vLLM when it is installed and a GPU is
 there (much faster on large eval sets), else transformers `generate` in
-batches with left padding. Both see the same chat-formatted prompts."""
+batches with left padding. Both are given the same token ids (prompt_ids):
+the chat template already writes any BOS, so the text must not get a second one."""
 import os
 
 from .chat import render_prompt
@@ -22,6 +23,18 @@ def generate(ckpt_dir, base_model, prompts, max_new_tokens, batch_size, backend=
     return _generate_transformers(ckpt_dir, base_model, prompts, max_new_tokens, batch_size), "transformers"
 
 
+def prompt_ids(tokenizer, messages):
+    """Chat messages -> the token ids both generators start from (no special tokens added on top)."""
+    return tokenizer(render_prompt(tokenizer, messages), add_special_tokens=False)["input_ids"]
+
+
+def left_padded_batch(tokenizer, ids):
+    """Prompt id lists -> input_ids/attention_mask tensors, padded on the left so generation
+    continues from the right end of every row."""
+    tokenizer.padding_side = "left"
+    return tokenizer.pad({"input_ids": ids}, padding=True, return_tensors="pt")
+
+
 def _generate_transformers(ckpt_dir, base_model, prompts, max_new_tokens, batch_size):
     import torch
     from .hf_models import load_for_generation
@@ -29,11 +42,10 @@ def _generate_transformers(ckpt_dir, base_model, prompts, max_new_tokens, batch_
     dtype = (torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16) if cuda else torch.float32
     model, tokenizer = load_for_generation(ckpt_dir, base_model, dtype)
     model.to("cuda" if cuda else "cpu").eval()
-    tokenizer.padding_side = "left"  # generation continues from the right end of every row
-    texts = [render_prompt(tokenizer, p) for p in prompts]
+    ids = [prompt_ids(tokenizer, p) for p in prompts]
     outputs = []
-    for i in range(0, len(texts), batch_size):
-        batch = tokenizer(texts[i:i + batch_size], return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
+    for i in range(0, len(ids), batch_size):
+        batch = left_padded_batch(tokenizer, ids[i:i + batch_size]).to(model.device)
         with torch.no_grad():
             out = model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=False,
                                  pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id)
@@ -58,6 +70,7 @@ def _generate_vllm(ckpt_dir, base_model, prompts, max_new_tokens):
         lora_request = LoRARequest("trex", 1, os.path.abspath(ckpt_dir))
     llm = LLM(**kwargs)
     params = SamplingParams(temperature=0.0, max_tokens=max_new_tokens)
-    texts = [render_prompt(tokenizer, p) for p in prompts]
-    results = llm.generate(texts, params, lora_request=lora_request)
+    # Token ids, not text: vLLM would tokenize text with special tokens and double the BOS.
+    results = llm.generate([{"prompt_token_ids": prompt_ids(tokenizer, p)} for p in prompts], params,
+                           lora_request=lora_request)
     return [r.outputs[0].text for r in results]

@@ -3,7 +3,7 @@ and turns its output into metrics.json and predictions.jsonl.
 lm-eval writes OUT/<model>/results_<date>.json with `results[task]["<metric>,<filter>"]`
 and, with --log_samples, samples_<task>_<date>.jsonl. evaluation.lm_eval.tasks
 give the validation score (their mean), test_tasks (optional) the test score."""
-import glob
+import fnmatch
 import json
 import os
 import subprocess
@@ -23,9 +23,14 @@ def lm_eval_settings(task):
             "metric": get(cfg, "metric", "evaluation.lm_eval.metric", str, "acc,none")}
 
 
+def _found(results_dir, pattern):
+    # lm-eval names the sub-folder after the model path, so "./base" gives a hidden ".__base",
+    # which glob's "**" skips (include_hidden needs Python 3.11; training hosts may be older).
+    return [os.path.join(d, n) for d, _, names in os.walk(results_dir) for n in fnmatch.filter(names, pattern)]
+
+
 def newest_results(results_dir):
-    files = glob.glob(os.path.join(results_dir, "**", "results_*.json"), recursive=True)
-    files += glob.glob(os.path.join(results_dir, "results_*.json")) if not files else []
+    files = _found(results_dir, "results_*.json")
     if not files:
         raise RuntimeError(f"lm-eval wrote no results_*.json under {results_dir}")
     with open(max(files, key=os.path.getmtime), encoding="utf-8") as f:
@@ -60,7 +65,7 @@ def sample_predictions(results_dir, settings):
     base = settings["metric"].split(",", 1)[0]
     for split, tasks in (("validation", settings["tasks"]), ("test", settings["test_tasks"])):
         for name in tasks:
-            files = glob.glob(os.path.join(results_dir, "**", f"samples_{name}_*.jsonl"), recursive=True)
+            files = _found(results_dir, f"samples_{name}_*.jsonl")
             if not files:
                 continue
             with open(max(files, key=os.path.getmtime), encoding="utf-8") as f:

@@ -35,6 +35,11 @@ def _load_hf(src):
     try:
         ds = load_dataset(src["dataset"], src["subset"], split=src["split"])
     except Exception as e:  # a wrong id / subset / split is the user's input
+        if "scripts are no longer supported" in str(e):
+            raise InputError(f"{src['field']}.dataset",
+                             f"{src['dataset']!r} is a dataset loading script, which datasets >= 4 no longer runs: "
+                             "use a copy published as data files (Parquet/JSON/CSV), or export it to JSONL "
+                             "and use kind: file")
         raise InputError(f"{src['field']}.dataset", f"cannot load {src['dataset']!r} "
                                                     f"(subset {src['subset']!r}, split {src['split']!r}): {e}")
     return [dict(r) for r in ds]

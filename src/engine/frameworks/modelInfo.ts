@@ -29,8 +29,17 @@ const FAMILIES: Family[] = [
   { match: /qwen/i, name: 'qwen', vocab: 151_936, template: 'qwen' },
   { match: /llama-?3/i, name: 'llama3', vocab: 128_256, template: 'llama3' },
   { match: /llama/i, name: 'llama', vocab: 32_000, template: 'llama2' },
+  // Gemma 2/3/4 and Phi-4 each have their own LLaMA-Factory template (0.9.5 data/template.py); the
+  // generic `gemma` / `phi` ones differ in stop words and turn markers.
+  { match: /gemma-?4/i, name: 'gemma4', vocab: 262_144, template: 'gemma4' },
+  { match: /gemma-?3n/i, name: 'gemma3n', vocab: 262_400, template: 'gemma3n' },
+  { match: /gemma-?3/i, name: 'gemma3', vocab: 262_144, template: 'gemma3' },
+  { match: /gemma-?2/i, name: 'gemma2', vocab: 256_000, template: 'gemma2' },
   { match: /gemma/i, name: 'gemma', vocab: 256_000, template: 'gemma' },
   { match: /mistral|mixtral/i, name: 'mistral', vocab: 32_768, template: 'mistral' },
+  { match: /phi-?4-?mini/i, name: 'phi4_mini', vocab: 200_064, template: 'phi4_mini' },
+  { match: /phi-?4/i, name: 'phi4', vocab: 100_352, template: 'phi4' },
+  { match: /phi-?3-?small/i, name: 'phi_small', vocab: 100_352, template: 'phi_small' },
   { match: /phi/i, name: 'phi', vocab: 32_064, template: 'phi' },
 ];
 
