@@ -53,6 +53,11 @@ export function createLlmClient(exp: Experiment, config: LlmConfig): LlmClient {
   return new LlmClient(config, meter);
 }
 
+/** A caller may pass a client it already has (sharing its meter) or a config to make one from. */
+function clientFor(exp: Experiment, config: LlmConfig | LlmClient): LlmClient {
+  return config instanceof LlmClient ? config : createLlmClient(exp, config);
+}
+
 export interface CreateLlmProposerOptions {
   /** Run bad-case analysis, insight distillation and failure debugging as results arrive (default true). */
   agents?: boolean;
@@ -106,7 +111,7 @@ export function selectProposer(
 
 /** Rewrites insights.md with the distiller; its usage goes into the tree. Never throws. */
 export async function distillInsights(exp: Experiment, config: LlmConfig | LlmClient, opts: { signal?: AbortSignal } = {}): Promise<DistillOutcome & { usage: UsageTotals }> {
-  const client = config instanceof LlmClient ? config : createLlmClient(exp, config);
+  const client = clientFor(exp, config);
   const usage = zeroTotals();
   try {
     return { ...(await distillWithClient(exp, client, { ...opts, collector: usage })), usage };
@@ -117,7 +122,7 @@ export async function distillInsights(exp: Experiment, config: LlmConfig | LlmCl
 
 /** Writes nodes/<id>/bad_cases.md; with a config the model adds an analysis. Null without predictions. */
 export async function analyzeBadCases(exp: Experiment, nodeId: string, config?: LlmConfig | LlmClient, opts: { sample?: number; signal?: AbortSignal } = {}): Promise<BadCaseReport | null> {
-  const client = config === undefined ? undefined : config instanceof LlmClient ? config : createLlmClient(exp, config);
+  const client = config === undefined ? undefined : clientFor(exp, config);
   const usage = zeroTotals();
   try {
     return await analyzeBadCasesWith(exp, nodeId, { ...opts, client, collector: usage });
@@ -133,7 +138,7 @@ export async function runExecutorAgent(
   config: LlmConfig | LlmClient,
   o: { backend?: Backend; mode?: 'debug' | 'task'; task?: string; signal?: AbortSignal },
 ): Promise<ExecutorOutcome> {
-  const client = config instanceof LlmClient ? config : createLlmClient(exp, config);
+  const client = clientFor(exp, config);
   const outcome = await runExecutorAgentWith(exp, nodeId, { client, backend: o.backend, mode: o.mode ?? (o.task ? 'task' : 'debug'), task: o.task, signal: o.signal });
   reportUsage(exp, client.meter, 'executor', nodeId, outcome.usage);
   return outcome;
@@ -141,7 +146,7 @@ export async function runExecutorAgent(
 
 /** Literature and data research for an experiment (rewrites research.md). */
 export async function runResearch(exp: Experiment, config: LlmConfig | LlmClient, opts: { signal?: AbortSignal } = {}): Promise<ResearchOutcome> {
-  const client = config instanceof LlmClient ? config : createLlmClient(exp, config);
+  const client = clientFor(exp, config);
   const usage = zeroTotals();
   try {
     return await runResearchWith(client, exp.dir, topicFromSpec(exp.spec, exp.readText('guidance.md')), { ...opts, collector: usage });
