@@ -24,3 +24,4 @@ export * from './search/policy';
 export { policyByName } from './search/policies';
 export * from './actions';
 export * from './session';
+export { detectIsolation, describeIsolation, type Isolation } from './sandbox';
