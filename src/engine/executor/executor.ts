@@ -11,7 +11,7 @@ import { formatProblem, SpecError } from '../spec/validate';
 import type { NodeResult, StageName } from '../tree/events';
 import type { TreeNode } from '../tree/tree';
 import { planNodeStages, writeRenderedFiles } from '../frameworks';
-import { readMetrics } from './metrics';
+import { fileSha256, readMetrics } from './metrics';
 import { LineSplitter, parseProgressLine, renderProgressLines, type StageProgress } from './progress';
 
 export interface ExecutorOptions {
@@ -145,6 +145,8 @@ export class NodeExecutor {
 
       // 3. Evaluate on the task's fixed validation and test sets.
       if (!node.stagesDone.includes('evaluate')) {
+        // Whatever is there before evaluate runs was written by something else: the stage writes its own.
+        rmSync(exp.nodePath(id, 'metrics.json'), { force: true });
         exp.emit({ type: 'node_status', id, status: 'running', stage: 'evaluate' });
         const r = await this.runStage(id, 'evaluate', {
           runDir: `${runDir}/evaluate`,
@@ -160,7 +162,7 @@ export class NodeExecutor {
 
       let parsed;
       try {
-        parsed = readMetrics(exp.nodePath(id, 'metrics.json'), exp.spec.metric.name);
+        parsed = readMetrics(exp.nodePath(id, 'metrics.json'), exp.spec.metric.name, exp.tree.get(id).metricsSha256);
       } catch (e) {
         exp.emit({ type: 'node_failed', id, stage: 'evaluate', reason: (e as Error).message, logTail: '', computeMs, wallMs: Date.now() - t0 });
         return 'failed';
@@ -297,7 +299,9 @@ export class NodeExecutor {
     await drain();
     await this.backend.fetchResults(job);
     const exitCode = status.state === 'exited' ? (status.exitCode ?? -1) : -1;
-    this.exp.emit({ type: 'stage_finished', id, stage, exitCode, wallMs, host: status.where });
+    // Provenance of the result: the metrics exactly as the evaluate stage left them.
+    const metricsSha256 = stage === 'evaluate' && exitCode === 0 ? fileSha256(this.exp.nodePath(id, 'metrics.json')) : undefined;
+    this.exp.emit({ type: 'stage_finished', id, stage, exitCode, wallMs, host: status.where, ...(metricsSha256 ? { metricsSha256 } : {}) });
     return { exitCode, wallMs };
   }
 

@@ -47,7 +47,7 @@ export type TreeEvent = Base &
         proposer?: string;
       }
     | { type: 'node_status'; id: string; status: NodeStatus; stage?: StageName; reason?: string }
-    | { type: 'stage_finished'; id: string; stage: StageName; exitCode: number; wallMs: number; cached?: boolean; host?: string }
+    | { type: 'stage_finished'; id: string; stage: StageName; exitCode: number; wallMs: number; cached?: boolean; host?: string; metricsSha256?: string }
     | { type: 'node_result'; id: string; result: NodeResult }
     | { type: 'node_failed'; id: string; stage: StageName | 'setup'; reason: string; logTail: string; computeMs?: number; wallMs?: number }
     | { type: 'node_pruned'; id: string; pruned: boolean }

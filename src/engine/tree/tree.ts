@@ -45,6 +45,8 @@ export interface TreeNode {
   stageMs: Partial<Record<StageName, number>>;
   /** Where the node last ran (host or job id). */
   where?: string;
+  /** sha256 of metrics.json as the evaluate stage left it: the only metrics the engine trusts. */
+  metricsSha256?: string;
 }
 
 export class ExperimentTree {
@@ -112,6 +114,7 @@ export class ExperimentTree {
       case 'stage_finished':
         if (!STAGES.includes(e.stage as StageName)) return `invalid stage ${JSON.stringify(e.stage)}`;
         if (!isNum(e.exitCode) || !isNum(e.wallMs) || !optStr(e.host)) return 'stage_finished has a field of the wrong type';
+        if (e.metricsSha256 !== undefined && !(e.stage === 'evaluate' && isStr(e.metricsSha256) && /^[0-9a-f]{64}$/.test(e.metricsSha256))) return 'metricsSha256 must be a sha256 on an evaluate stage';
         return needNode();
       case 'node_result': {
         const r = e.result;
@@ -185,6 +188,7 @@ export class ExperimentTree {
           if (e.status === 'pending') {
             n.stagesDone = [];
             n.stageMs = {};
+            n.metricsSha256 = undefined;
             n.result = undefined;
           }
         }
@@ -194,6 +198,7 @@ export class ExperimentTree {
         const n = this.nodes.get(e.id);
         if (!n) break;
         if (e.exitCode === 0 && !n.stagesDone.includes(e.stage)) n.stagesDone.push(e.stage);
+        if (e.stage === 'evaluate') n.metricsSha256 = e.exitCode === 0 ? e.metricsSha256 : undefined;
         if (!e.cached) n.stageMs[e.stage] = e.wallMs;
         if (e.host) n.where = e.host;
         break;
