@@ -2,6 +2,8 @@
 // so the CLI, the extension and a running search all see the same history.
 import { configHash, recipeHash, type Experiment } from './experiment';
 import { diffConfigs } from './spec/paths';
+import type { FieldSetter } from './tree/events';
+import { attributeChanges } from './tree/provenance';
 
 /** A new child with the parent's files, left as a draft for the user to edit; it runs when asked. */
 export function forkNode(exp: Experiment, parentId: string, title = `fork of ${parentId}`): string {
@@ -11,13 +13,18 @@ export function forkNode(exp: Experiment, parentId: string, title = `fork of ${p
   return exp.createNode({ parent: parentId, origin: 'fork', title, plan, config, changes: [], status: 'draft' });
 }
 
-/** Queues a node (a draft, an edited node, or a finished one to re-run). Its changes vs the parent are recomputed from its files. */
-export function runNode(exp: Experiment, id: string): void {
+/**
+ * Queues a node (a draft, an edited node, or a finished one to re-run). Its changes vs the parent
+ * are recomputed from its files; a value that changed is attributed to `by` (the user, or the
+ * Executor after its fix), the others keep who set them.
+ */
+export function runNode(exp: Experiment, id: string, by: FieldSetter = 'user'): void {
   const node = exp.tree.get(id);
   if (node.status === 'running') throw new Error(`${id} is already running`);
   const config = exp.readNodeConfig(id); // validates: a bad file is refused here, with file and line
-  const changes = node.parent ? diffConfigs(exp.readNodeConfig(node.parent), config).map((c) => ({ path: c.path, from: c.from, to: c.to })) : [];
-  exp.emit({ type: 'node_edited', id, file: 'recipe.yaml/train.yaml', configHash: configHash(exp.spec, config), recipeHash: recipeHash(exp.spec, config.recipe), changes });
+  const diff = node.parent ? diffConfigs(exp.readNodeConfig(node.parent), config).map((c) => ({ path: c.path, from: c.from, to: c.to })) : [];
+  const changes = attributeChanges(node.changes, diff, by);
+  exp.emit({ type: 'node_edited', id, file: 'recipe.yaml/train.yaml', configHash: configHash(exp.spec, config), recipeHash: recipeHash(exp.spec, config.recipe), changes, by });
   exp.emit({ type: 'node_status', id, status: 'pending', reason: node.status === 'draft' ? undefined : 'queued again by the user' });
 }
 

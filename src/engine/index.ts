@@ -25,3 +25,4 @@ export { policyByName } from './search/policies';
 export * from './actions';
 export * from './session';
 export { detectIsolation, describeIsolation, type Isolation } from './sandbox';
+export * from './tree/provenance';

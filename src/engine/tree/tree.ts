@@ -1,6 +1,7 @@
 // In-memory experiment tree, built by folding the event log. Views and the search read this;
 // nothing mutates it except apply().
 import { STAGES } from './events';
+import { isFieldSetter } from './provenance';
 import type { EdgeChange, NodeOrigin, NodeResult, NodeStatus, StageName, TreeEvent } from './events';
 
 /** Every node id the engine creates (forks included) is `n` and digits; anything else is hostile. */
@@ -90,7 +91,7 @@ export class ExperimentTree {
       if (!this.nodes.has(e.id)) return `unknown node ${e.id}`;
       return null;
     };
-    const changesOk = (c: unknown) => Array.isArray(c) && c.every((x) => isObj(x) && isStr(x.path));
+    const changesOk = (c: unknown) => Array.isArray(c) && c.every((x) => isObj(x) && isStr(x.path) && (x.by === undefined || isFieldSetter(x.by)));
     switch (e.type) {
       case 'experiment_created':
         if (!isStr(e.metric) || (e.goal !== 'maximize' && e.goal !== 'minimize')) return 'experiment_created needs a metric and a goal';
@@ -105,7 +106,7 @@ export class ExperimentTree {
         if (!isStr(e.origin) || !ORIGINS.has(e.origin)) return `invalid origin ${JSON.stringify(e.origin)}`;
         if (!isStr(e.status) || !STATUSES.has(e.status)) return `invalid status ${JSON.stringify(e.status)}`;
         if (!isStr(e.title) || !isStr(e.configHash) || !isStr(e.recipeHash) || !optStr(e.proposer)) return 'node_created has a field of the wrong type';
-        if (!changesOk(e.changes)) return 'changes is not a list of {path, from, to}';
+        if (!changesOk(e.changes)) return 'changes is not a list of {path, from, to, by?} (by: user, offline, researcher or executor)';
         return null;
       case 'node_status':
         if (!isStr(e.status) || !STATUSES.has(e.status)) return `invalid status ${JSON.stringify(e.status)}`;
@@ -130,7 +131,7 @@ export class ExperimentTree {
         if (typeof e.pruned !== 'boolean') return 'pruned is not a boolean';
         return needNode();
       case 'node_edited':
-        if (!isStr(e.configHash) || !isStr(e.recipeHash) || (e.changes !== undefined && !changesOk(e.changes))) return 'node_edited has a field of the wrong type';
+        if (!isStr(e.configHash) || !isStr(e.recipeHash) || (e.changes !== undefined && !changesOk(e.changes)) || (e.by !== undefined && !isFieldSetter(e.by))) return 'node_edited has a field of the wrong type';
         return needNode();
       case 'proposal_dropped':
         if (!isStr(e.parent) || !isStr(e.reason)) return 'proposal_dropped has a field of the wrong type';
