@@ -1,6 +1,9 @@
 // What a person does to the tree by hand: fork, run, prune, approve, reject. Each is one event,
 // so the CLI, the extension and a running search all see the same history.
-import { configHash, recipeHash, type Experiment } from './experiment';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { configHash, Experiment, recipeHash, SPEC_FILE } from './experiment';
+import { ExperimentLock } from './lock';
 import { diffConfigs } from './spec/paths';
 import type { FieldSetter } from './tree/events';
 import { attributeChanges } from './tree/provenance';
@@ -43,4 +46,30 @@ export function rejectNode(exp: Experiment, id: string): void {
   const node = exp.tree.get(id);
   if (node.status !== 'awaiting_approval' && node.status !== 'draft') throw new Error(`${id} is not awaiting approval (it is ${node.status})`);
   exp.emit({ type: 'node_status', id, status: 'rejected' });
+}
+
+/**
+ * Runs a by-hand action on an experiment no search is running on. The lock is taken before the
+ * log is opened for writing (opening repairs a partial last line, which may be a running search's
+ * write in progress) and held until the action's events are written, so no search starts in between.
+ */
+export function withIdleExperiment<T>(dir: string, what: string, fn: (exp: Experiment) => T): T {
+  const abs = resolve(dir);
+  if (!existsSync(join(abs, SPEC_FILE))) Experiment.open(abs, { readOnly: true }); // the clear "not an experiment folder" error, writing nothing
+  const lock = new ExperimentLock(abs);
+  try {
+    lock.acquire();
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; ${what} from the VS Code panel or stop it first`);
+  }
+  try {
+    const exp = Experiment.open(abs);
+    try {
+      return fn(exp);
+    } finally {
+      exp.close();
+    }
+  } finally {
+    lock.release();
+  }
 }
