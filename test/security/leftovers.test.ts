@@ -68,3 +68,28 @@ test('approve/reject/prune refuse while a search holds the lock, without touchin
   withIdleExperiment(exp.dir, 'approve', (e) => approveNode(e, id));
   assert.ok(!existsSync(join(exp.dir, '.trex', 'search.lock')), 'released after the action');
 });
+
+test('the allowlist the runner re-checks sources against: data/, allow_paths, and only the paths the user chose', async () => {
+  const { trainerDataPolicy } = await import('../../src/engine/dataPolicy');
+  const spec = {
+    data_policy: { allow_paths: ['/srv/corpora'], allow_hosts: ['Data.Example.org'] },
+    task: { kind: 'llm', eval_data: { validation: { kind: 'file', path: '/srv/eval/val.jsonl' } } },
+    baseline: { recipe: { sources: [{ kind: 'file', path: '/home/me/train.jsonl' }, { kind: 'file', path: 'https://mirror.example.com/a.jsonl' }] }, train: {} },
+  } as never;
+  const proposed = { sources: [{ kind: 'file', path: '/etc/passwd' }, { kind: 'file', path: 'https://evil.example.net/x' }] };
+  const byModel = trainerDataPolicy(spec, proposed, [{ path: 'recipe.sources.0.path', from: 'a', to: '/etc/passwd', by: 'researcher' }]);
+  assert.deepEqual(byModel.allow_paths, ['data', '/srv/corpora', '/srv/eval/val.jsonl', '/home/me/train.jsonl']);
+  assert.deepEqual(byModel.allow_hosts, ['data.example.org', 'mirror.example.com']);
+  const byUser = trainerDataPolicy(spec, { sources: [{ kind: 'file', path: '/home/me/other.jsonl' }] }, [{ path: 'recipe.sources.0.path', from: 'a', to: '/home/me/other.jsonl', by: 'user' }]);
+  assert.ok(byUser.allow_paths.includes('/home/me/other.jsonl'), 'a path the user typed is trusted');
+});
+
+test('a source the user typed on an ancestor stays trusted; a model changing it later is not', async () => {
+  const { trainerDataPolicy } = await import('../../src/engine/dataPolicy');
+  const spec = { task: { kind: 'llm' }, baseline: { recipe: { sources: [{ kind: 'file', path: 'data/a.jsonl' }] }, train: {} } } as never;
+  const userFork = { path: 'recipe.sources', from: [], to: [{ kind: 'file', path: '/home/me/b.jsonl' }], by: 'user' as const };
+  const kept = trainerDataPolicy(spec, { sources: [{ kind: 'file', path: '/home/me/b.jsonl' }] }, [userFork]);
+  assert.ok(kept.allow_paths.includes('/home/me/b.jsonl'));
+  const changed = trainerDataPolicy(spec, { sources: [{ kind: 'file', path: '/home/me/.ssh/id_rsa' }] }, [userFork, { path: 'recipe.sources.0.path', from: '/home/me/b.jsonl', to: '/home/me/.ssh/id_rsa', by: 'researcher' }]);
+  assert.ok(!changed.allow_paths.some((p) => p.includes('.ssh')), JSON.stringify(changed));
+});

@@ -12,6 +12,7 @@ import type { NodeResult, StageName } from '../tree/events';
 import type { TreeNode } from '../tree/tree';
 import { planNodeStages, writeRenderedFiles } from '../frameworks';
 import { fileSha256, readMetrics } from './metrics';
+import { trainerDataPolicy } from '../dataPolicy';
 import { LineSplitter, parseProgressLine, renderProgressLines, type StageProgress } from './progress';
 
 export interface ExecutorOptions {
@@ -100,6 +101,8 @@ export class NodeExecutor {
       let savedMs = 0;
       const dataDir = this.opts.reuse.data_cache ? `cache/data/${rHash}` : `nodes/${id}/data`;
       // Stage commands per train.yaml `framework`; a config that cannot run fails here, in setup.
+      // The runner re-checks every file source against this on the training machine.
+      const dataEnv = { TREX_DATA_POLICY: JSON.stringify(trainerDataPolicy(exp.spec, config.recipe, exp.tree.ancestry(id).flatMap((n) => n.changes))) };
       const stages = planNodeStages({ nodeId: id, runDir, dataDir, spec: exp.spec, recipe: config.recipe, train, warmFrom: warm?.parent });
       writeRenderedFiles(exp.dir, stages.files);
 
@@ -114,7 +117,7 @@ export class NodeExecutor {
         const prep = this.runStage(id, 'prepare', {
           runDir: `${runDir}/prepare`,
           argv: stages.prepare.argv,
-          env: { ...this.env(), ...stages.prepare.env },
+          env: { ...this.env(), ...dataEnv, ...stages.prepare.env },
           inputs: stages.prepare.inputs,
           outputs: stages.prepare.outputs,
           label: `${id} prepare`,
@@ -133,7 +136,7 @@ export class NodeExecutor {
         const r = await this.runStage(id, 'train', {
           runDir: `${runDir}/train`,
           argv: stages.train.argv,
-          env: { ...this.env(), ...stages.train.env },
+          env: { ...this.env(), ...dataEnv, ...stages.train.env },
           inputs: stages.train.inputs,
           outputs: stages.train.outputs,
           label: `${id} train`,
@@ -151,7 +154,7 @@ export class NodeExecutor {
         const r = await this.runStage(id, 'evaluate', {
           runDir: `${runDir}/evaluate`,
           argv: stages.evaluate.argv,
-          env: { ...this.env(), ...stages.evaluate.env },
+          env: { ...this.env(), ...dataEnv, ...stages.evaluate.env },
           inputs: stages.evaluate.inputs,
           outputs: stages.evaluate.outputs,
           label: `${id} evaluate`,
