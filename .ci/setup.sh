@@ -11,7 +11,7 @@ mode=${1:-demo}
 apt_packages=(python3 python3-venv python3-torch libopenblas0-pthread procps)
 case "$mode" in
   # code-server (the real VS Code the extension tests run in) builds native modules when installed.
-  tests) apt_packages+=(openssh-server openssh-client chromium iproute2 util-linux g++ make pkg-config libkrb5-dev libsecret-1-dev slurmctld slurmd slurm-client munge) ;;
+  tests) apt_packages+=(openssh-server openssh-client chromium iproute2 util-linux bubblewrap g++ make pkg-config libkrb5-dev libsecret-1-dev slurmctld slurmd slurm-client munge) ;;
   bench) apt_packages+=(openssh-server openssh-client chromium) ;;
 esac
 

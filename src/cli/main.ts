@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   approveNode,
+  withIdleExperiment,
   rejectNode,
   setPruned,
   describeChanges,
@@ -263,17 +264,6 @@ function cmdValidate(args: ParsedArgs): number {
 }
 
 /** Opens the experiment for a change by hand, refusing while a search process holds it. */
-function withIdleExperiment<T>(dir: string, what: string, fn: (exp: Experiment) => T): T {
-  const exp = Experiment.open(dir);
-  try {
-    const holder = new ExperimentLock(exp.dir).holder();
-    if (holder !== null) throw new Error(`a search is running on this experiment (pid ${holder}); ${what} from the VS Code panel or stop it first`);
-    return fn(exp);
-  } finally {
-    exp.close();
-  }
-}
-
 function cmdVerdict(args: ParsedArgs, verdict: 'approve' | 'reject'): number {
   const dir = dirArg(args);
   const ids = args.positionals.slice(1);

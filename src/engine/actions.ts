@@ -1,7 +1,12 @@
 // What a person does to the tree by hand: fork, run, prune, approve, reject. Each is one event,
 // so the CLI, the extension and a running search all see the same history.
-import { configHash, recipeHash, type Experiment } from './experiment';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { configHash, Experiment, recipeHash, SPEC_FILE } from './experiment';
+import { ExperimentLock } from './lock';
 import { diffConfigs } from './spec/paths';
+import type { FieldSetter } from './tree/events';
+import { attributeChanges } from './tree/provenance';
 
 /** A new child with the parent's files, left as a draft for the user to edit; it runs when asked. */
 export function forkNode(exp: Experiment, parentId: string, title = `fork of ${parentId}`): string {
@@ -11,13 +16,18 @@ export function forkNode(exp: Experiment, parentId: string, title = `fork of ${p
   return exp.createNode({ parent: parentId, origin: 'fork', title, plan, config, changes: [], status: 'draft' });
 }
 
-/** Queues a node (a draft, an edited node, or a finished one to re-run). Its changes vs the parent are recomputed from its files. */
-export function runNode(exp: Experiment, id: string): void {
+/**
+ * Queues a node (a draft, an edited node, or a finished one to re-run). Its changes vs the parent
+ * are recomputed from its files; a value that changed is attributed to `by` (the user, or the
+ * Executor after its fix), the others keep who set them.
+ */
+export function runNode(exp: Experiment, id: string, by: FieldSetter = 'user'): void {
   const node = exp.tree.get(id);
   if (node.status === 'running') throw new Error(`${id} is already running`);
   const config = exp.readNodeConfig(id); // validates: a bad file is refused here, with file and line
-  const changes = node.parent ? diffConfigs(exp.readNodeConfig(node.parent), config).map((c) => ({ path: c.path, from: c.from, to: c.to })) : [];
-  exp.emit({ type: 'node_edited', id, file: 'recipe.yaml/train.yaml', configHash: configHash(exp.spec, config), recipeHash: recipeHash(exp.spec, config.recipe), changes });
+  const diff = node.parent ? diffConfigs(exp.readNodeConfig(node.parent), config).map((c) => ({ path: c.path, from: c.from, to: c.to })) : [];
+  const changes = attributeChanges(node.changes, diff, by);
+  exp.emit({ type: 'node_edited', id, file: 'recipe.yaml/train.yaml', configHash: configHash(exp.spec, config), recipeHash: recipeHash(exp.spec, config.recipe), changes, by });
   exp.emit({ type: 'node_status', id, status: 'pending', reason: node.status === 'draft' ? undefined : 'queued again by the user' });
 }
 
@@ -36,4 +46,30 @@ export function rejectNode(exp: Experiment, id: string): void {
   const node = exp.tree.get(id);
   if (node.status !== 'awaiting_approval' && node.status !== 'draft') throw new Error(`${id} is not awaiting approval (it is ${node.status})`);
   exp.emit({ type: 'node_status', id, status: 'rejected' });
+}
+
+/**
+ * Runs a by-hand action on an experiment no search is running on. The lock is taken before the
+ * log is opened for writing (opening repairs a partial last line, which may be a running search's
+ * write in progress) and held until the action's events are written, so no search starts in between.
+ */
+export function withIdleExperiment<T>(dir: string, what: string, fn: (exp: Experiment) => T): T {
+  const abs = resolve(dir);
+  if (!existsSync(join(abs, SPEC_FILE))) Experiment.open(abs, { readOnly: true }); // the clear "not an experiment folder" error, writing nothing
+  const lock = new ExperimentLock(abs);
+  try {
+    lock.acquire();
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; ${what} from the VS Code panel or stop it first`);
+  }
+  try {
+    const exp = Experiment.open(abs);
+    try {
+      return fn(exp);
+    } finally {
+      exp.close();
+    }
+  } finally {
+    lock.release();
+  }
 }

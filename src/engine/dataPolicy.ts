@@ -6,6 +6,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import type { Json, JsonObject, TaskSpec } from './spec/types';
+import type { EdgeChange } from './tree/events';
 
 const HF_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*(\/[A-Za-z0-9][A-Za-z0-9_.-]*)?$/;
 
@@ -72,4 +73,44 @@ function checkPath(p: string, expDir: string, roots: string[], hosts: string[]):
     if (!realRoots.some((r) => inside(real, r))) return `'${p.slice(0, 80)}' leads outside ${allowed} through a symbolic link`;
   }
   return undefined;
+}
+
+function pathsOf(sources: JsonObject[]): string[] {
+  return sources.map((s) => s.path).filter((p): p is string => typeof p === 'string' && p.length > 0);
+}
+
+/**
+ * What the runner on the training machine re-checks every file source against (TREX_DATA_POLICY):
+ * data/, data_policy.allow_paths, and the paths the user chose (the task's evaluation sets, the
+ * baseline's sources, and source paths the user typed on this node or an ancestor, given as
+ * `changes`); hosts likewise.
+ */
+/** Every `path` value inside a JSON value (a source object, or a list of them). */
+function collectPaths(v: unknown): unknown[] {
+  if (Array.isArray(v)) return v.flatMap(collectPaths);
+  if (v && typeof v === 'object') return Object.entries(v).flatMap(([k, x]) => (k === 'path' ? [x] : collectPaths(x)));
+  return [];
+}
+
+export function trainerDataPolicy(spec: TaskSpec, recipe: unknown, changes: readonly EdgeChange[]): { allow_paths: string[]; allow_hosts: string[] } {
+  const policy = spec.data_policy ?? {};
+  const evalData = (spec.task as { eval_data?: Record<string, unknown> } | undefined)?.eval_data ?? {};
+  const evalSources = ['validation', 'test'].map((k) => evalData[k]).filter((x): x is JsonObject => !!x && typeof x === 'object' && !Array.isArray(x));
+  // The source paths the user typed somewhere on the way from the baseline (values, not positions:
+  // a model's later change of that source is not trusted because the user once edited it).
+  const userPaths = changes.filter((c) => c.path.startsWith('recipe.sources') && (c.by === 'user' || c.by === undefined)).flatMap((c) => (c.path.endsWith('.path') ? [c.to] : collectPaths(c.to)));
+  const current = new Set(pathsOf(sourcesOf(recipe)));
+  const trusted = [...pathsOf(evalSources), ...pathsOf(sourcesOf(spec.baseline?.recipe)), ...userPaths.filter((p): p is string => typeof p === 'string' && current.has(p))];
+  const urls = trusted.filter((p) => /^https?:\/\//i.test(p));
+  const hosts = urls.map((u) => {
+    try {
+      return new URL(u).hostname.toLowerCase();
+    } catch {
+      return '';
+    }
+  });
+  return {
+    allow_paths: [...new Set(['data', ...(policy.allow_paths ?? []), ...trusted.filter((p) => !/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(p))])],
+    allow_hosts: [...new Set([...(policy.allow_hosts ?? []).map((h) => h.toLowerCase()), ...hosts.filter(Boolean)])],
+  };
 }

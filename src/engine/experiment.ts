@@ -9,7 +9,8 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { writeFileAtomic } from './store/atomicWrite';
 import { EventLog } from './store/eventLog';
-import type { NewTreeEvent, NodeOrigin, NodeStatus, TreeEvent, EdgeChange } from './tree/events';
+import type { NewTreeEvent, NodeOrigin, NodeStatus, TreeEvent, EdgeChange, FieldSetter } from './tree/events';
+import { defaultSetter } from './tree/provenance';
 import { ExperimentTree, isNodeId } from './tree/tree';
 import { hashJson } from './spec/hash';
 import type { NodeConfig } from './spec/paths';
@@ -147,6 +148,8 @@ export class Experiment {
     changes: EdgeChange[];
     status?: NodeStatus;
     proposer?: string;
+    /** Who set the changed fields; default from origin and proposer. */
+    by?: FieldSetter;
   }): string {
     const id = this.nextNodeId();
     const dir = this.nodeDir(id);
@@ -158,7 +161,7 @@ export class Experiment {
       parent: args.parent,
       origin: args.origin,
       title: args.title,
-      changes: args.changes,
+      changes: args.changes.map((c) => ({ ...c, by: c.by ?? args.by ?? defaultSetter(args.origin, args.proposer) })),
       configHash: configHash(this.spec, args.config),
       recipeHash: recipeHash(this.spec, args.config.recipe),
       status: args.status ?? 'pending',

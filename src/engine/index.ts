@@ -26,3 +26,5 @@ export * from './actions';
 export * from './session';
 export * from './backends/memory';
 export * from './export';
+export { detectIsolation, describeIsolation, type Isolation } from './sandbox';
+export * from './tree/provenance';

@@ -122,3 +122,35 @@ test('a stage launched by the local backend does not inherit credentials', async
     delete process.env.GITHUB_TOKEN;
   }
 });
+
+test('run_command under OS isolation: the Executor may run an interpreter the user allowed, confined to the node', async (t) => {
+  const { detectIsolation } = await import('../../src/engine/sandbox');
+  if (detectIsolation() === 'none') return t.skip('no OS isolation on this machine: only inspection commands run (tested above)');
+  const exp = newExperiment();
+  const outside = tempDir();
+  process.env.TREX_EXEC_TEST_API_KEY = 'sk-exec-confined-secret-0003';
+  try {
+    const settings = { ...testConfig('http://127.0.0.1:9/v1').executor, allowedCommands: ['python3', 'ls'] };
+    const list = executorTools({ exp, nodeId: 'n0000', settings, backend: await testBackend(exp.dir), session: 1, changed: new Set() });
+    const run = list.find((x) => x.name === 'run_command')!;
+    const script = [
+      'import os',
+      `for p in ['metrics.json', 'recipe.yaml', '${outside}/x', '../n0001/metrics.json']:`,
+      '    try:',
+      '        open(p, "w").write("{}"); print("WROTE", p)',
+      '    except OSError as e: print("refused", p, e.strerror)',
+      'open("work/scratch.txt", "w").write("ok")',
+      'print(os.environ.get("TREX_EXEC_TEST_API_KEY", "no-key"))',
+    ].join('\n');
+    const out = await run.run({ argv: ['python3', '-c', script] }, new AbortController().signal);
+    assert.match(out, /exit code 0/, out);
+    assert.ok(!out.includes('WROTE'), out);
+    assert.match(out, /no-key/);
+    assert.ok(!out.includes('sk-exec-confined'));
+    assert.ok(!existsSync(exp.nodePath('n0000', 'metrics.json')) && !existsSync(join(outside, 'x')));
+    assert.equal(readFileSync(exp.nodePath('n0000', 'work', 'scratch.txt'), 'utf8'), 'ok');
+    await assert.rejects(run.run({ argv: ['bash', '-c', 'true'] }, new AbortController().signal), /not an allowed command/);
+  } finally {
+    delete process.env.TREX_EXEC_TEST_API_KEY;
+  }
+});

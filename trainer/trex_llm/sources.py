@@ -20,6 +20,7 @@ def load_rows(src, cache_dir):
     if kind == "hf":
         return _load_hf(src)
     if kind == "file":
+        check_source_path(src["path"], src["field"] + ".path")
         return read_file_rows(_local_path(src["path"], cache_dir, src["field"]), f"{src['field']}.path")
     from .synthetic import load_synthetic
     return load_synthetic(src, cache_dir)
@@ -43,6 +44,46 @@ def _load_hf(src):
         raise InputError(f"{src['field']}.dataset", f"cannot load {src['dataset']!r} "
                                                     f"(subset {src['subset']!r}, split {src['split']!r}): {e}")
     return [dict(r) for r in ds]
+
+
+def _data_policy():
+    """The engine's allowlist for this stage (TREX_DATA_POLICY, JSON {allow_paths, allow_hosts}), or
+    None when the runner is used by hand without the engine."""
+    raw = os.environ.get("TREX_DATA_POLICY")
+    if raw is None:
+        return None
+    try:
+        policy = json.loads(raw)
+        paths = [str(p) for p in policy.get("allow_paths", [])]
+        hosts = [str(h).lower() for h in policy.get("allow_hosts", [])]
+    except (ValueError, AttributeError, TypeError) as e:
+        raise InputError("TREX_DATA_POLICY", f"is not JSON {{allow_paths, allow_hosts}}: {e}")
+    return paths, hosts
+
+
+def _inside(path, root):
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def check_source_path(path, field):
+    """Re-checks a file source on the training machine: a local file must resolve (through symbolic
+    links) inside the experiment's data/ or an allowlisted prefix; a URL must be on an allowlisted
+    host; any other scheme (file://, ...) is refused. Relative paths start at the experiment folder."""
+    policy = _data_policy()
+    if policy is None:
+        return
+    paths, hosts = policy
+    if "://" in path or path.lower().startswith("file:"):
+        if not path.lower().startswith(("http://", "https://")):
+            raise InputError(field, f"refusing {path[:80]}: only files under data/ and http(s) URLs on allowed hosts")
+        host = (urllib.parse.urlsplit(path).hostname or "").lower()
+        if host not in hosts:
+            raise InputError(field, f"refusing {path[:80]}: host {host!r} is not in data_policy.allow_hosts")
+        return
+    real = os.path.realpath(path)
+    roots = [os.path.realpath(p) for p in paths]
+    if not any(_inside(real, r) for r in roots):
+        raise InputError(field, f"refusing {path[:80]}: it resolves outside the experiment's data/ and data_policy.allow_paths")
 
 
 def check_download_url(url, field):

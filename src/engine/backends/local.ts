@@ -34,6 +34,9 @@ export class LocalBackend implements Backend {
   readonly name = 'local';
   readonly capacity: number;
   private python?: string;
+  /** Wrapper pid (= process group) of each job this process started, by absolute run folder: a
+   *  job whose run folder is deleted can still be found and stopped. */
+  private readonly pids = new Map<string, number>();
 
   constructor(private readonly opts: LocalBackendOptions) {
     this.capacity = opts.capacity ?? Math.max(1, cpus().length);
@@ -67,7 +70,9 @@ export class LocalBackend implements Backend {
     const argv = this.resolveArgv(job.argv);
     const envArgs = Object.entries(job.env).filter(([k]) => !isSecretEnvName(k)).map(([k, v]) => `${k}=${v}`);
     // env(1) sets the variables inside the detached session without touching our own environment.
-    await run('bash', ['-c', LAUNCH_SH, 'launch', this.abs(job.runDir), this.opts.experimentDir, 'env', ...envArgs, ...argv]);
+    const out = await run('bash', ['-c', LAUNCH_SH, 'launch', this.abs(job.runDir), this.opts.experimentDir, 'env', ...envArgs, ...argv]);
+    const pid = Number(out.trim().split('\n').pop());
+    if (Number.isSafeInteger(pid) && pid > 1) this.pids.set(this.abs(job.runDir), pid);
   }
 
   async poll(job: StageJob): Promise<JobStatus> {
@@ -79,7 +84,11 @@ export class LocalBackend implements Backend {
         return undefined;
       }
     };
-    if (!existsSync(dir)) return { state: 'none' };
+    if (!existsSync(dir)) {
+      // Its run folder is gone (deleted with the node): it can never report back, so it is stopped.
+      this.killOrphan(dir);
+      return { state: 'none' };
+    }
     const started = Number(read('started_at_ms')) || undefined;
     const exitCode = read('exit_code');
     if (exitCode !== undefined) return { state: 'exited', exitCode: Number(exitCode), startedAtMs: started, finishedAtMs: Number(read('finished_at_ms')) || undefined, where: 'local' };
@@ -121,7 +130,22 @@ export class LocalBackend implements Backend {
   }
 
   async cancel(job: StageJob): Promise<void> {
-    await run('bash', ['-c', CANCEL_SH, 'cancel', this.abs(job.runDir), '5'], 30_000);
+    const dir = this.abs(job.runDir);
+    if (!existsSync(join(dir, 'pid'))) this.killOrphan(dir);
+    await run('bash', ['-c', CANCEL_SH, 'cancel', dir, '5'], 30_000);
+  }
+
+  /** Kills the process group of a job this process started whose run folder is gone. */
+  private killOrphan(dir: string): void {
+    const pid = this.pids.get(dir);
+    if (!pid) return;
+    this.pids.delete(dir);
+    if (!isOurProcess(pid, dir)) return; // finished, or the pid was reused
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
   }
 
   async reset(job: StageJob): Promise<void> {

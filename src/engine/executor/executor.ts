@@ -11,7 +11,8 @@ import { formatProblem, SpecError } from '../spec/validate';
 import type { NodeResult, StageName } from '../tree/events';
 import type { TreeNode } from '../tree/tree';
 import { planNodeStages, writeRenderedFiles } from '../frameworks';
-import { readMetrics } from './metrics';
+import { fileSha256, readMetrics } from './metrics';
+import { trainerDataPolicy } from '../dataPolicy';
 import { LineSplitter, parseProgressLine, renderProgressLines, type StageProgress } from './progress';
 import { sleep } from '../util/sleep';
 
@@ -101,6 +102,8 @@ export class NodeExecutor {
       let savedMs = 0;
       const dataDir = this.opts.reuse.data_cache ? `cache/data/${rHash}` : `nodes/${id}/data`;
       // Stage commands per train.yaml `framework`; a config that cannot run fails here, in setup.
+      // The runner re-checks every file source against this on the training machine.
+      const dataEnv = { TREX_DATA_POLICY: JSON.stringify(trainerDataPolicy(exp.spec, config.recipe, exp.tree.ancestry(id).flatMap((n) => n.changes))) };
       const stages = planNodeStages({ nodeId: id, runDir, dataDir, spec: exp.spec, recipe: config.recipe, train, warmFrom: warm?.parent });
       writeRenderedFiles(exp.dir, stages.files);
 
@@ -115,7 +118,7 @@ export class NodeExecutor {
         const prep = this.runStage(id, 'prepare', {
           runDir: `${runDir}/prepare`,
           argv: stages.prepare.argv,
-          env: { ...this.env(), ...stages.prepare.env },
+          env: { ...this.env(), ...dataEnv, ...stages.prepare.env },
           inputs: stages.prepare.inputs,
           outputs: stages.prepare.outputs,
           label: `${id} prepare`,
@@ -134,7 +137,7 @@ export class NodeExecutor {
         const r = await this.runStage(id, 'train', {
           runDir: `${runDir}/train`,
           argv: stages.train.argv,
-          env: { ...this.env(), ...stages.train.env },
+          env: { ...this.env(), ...dataEnv, ...stages.train.env },
           inputs: stages.train.inputs,
           outputs: stages.train.outputs,
           label: `${id} train`,
@@ -146,11 +149,13 @@ export class NodeExecutor {
 
       // 3. Evaluate on the task's fixed validation and test sets.
       if (!node.stagesDone.includes('evaluate')) {
+        // Whatever is there before evaluate runs was written by something else: the stage writes its own.
+        rmSync(exp.nodePath(id, 'metrics.json'), { force: true });
         exp.emit({ type: 'node_status', id, status: 'running', stage: 'evaluate' });
         const r = await this.runStage(id, 'evaluate', {
           runDir: `${runDir}/evaluate`,
           argv: stages.evaluate.argv,
-          env: { ...this.env(), ...stages.evaluate.env },
+          env: { ...this.env(), ...dataEnv, ...stages.evaluate.env },
           inputs: stages.evaluate.inputs,
           outputs: stages.evaluate.outputs,
           label: `${id} evaluate`,
@@ -161,7 +166,7 @@ export class NodeExecutor {
 
       let parsed;
       try {
-        parsed = readMetrics(exp.nodePath(id, 'metrics.json'), exp.spec.metric.name);
+        parsed = readMetrics(exp.nodePath(id, 'metrics.json'), exp.spec.metric.name, exp.tree.get(id).metricsSha256);
       } catch (e) {
         exp.emit({ type: 'node_failed', id, stage: 'evaluate', reason: (e as Error).message, logTail: '', computeMs, wallMs: Date.now() - t0 });
         return 'failed';
@@ -298,7 +303,9 @@ export class NodeExecutor {
     await drain();
     await this.backend.fetchResults(job);
     const exitCode = status.state === 'exited' ? (status.exitCode ?? -1) : -1;
-    this.exp.emit({ type: 'stage_finished', id, stage, exitCode, wallMs, host: status.where });
+    // Provenance of the result: the metrics exactly as the evaluate stage left them.
+    const metricsSha256 = stage === 'evaluate' && exitCode === 0 ? fileSha256(this.exp.nodePath(id, 'metrics.json')) : undefined;
+    this.exp.emit({ type: 'stage_finished', id, stage, exitCode, wallMs, host: status.where, ...(metricsSha256 ? { metricsSha256 } : {}) });
     return { exitCode, wallMs };
   }
 

@@ -120,7 +120,7 @@ export class LlmAgents {
     const still = this.exp.tree.nodes.get(id);
     if (fixed && this.opts.requeueFixed !== false && still?.status === 'failed' && !this.exp.tree.isPruned(id)) {
       try {
-        runNode(this.exp, id);
+        runNode(this.exp, id, 'executor');
         this.opts.onNotice?.(`${id} queued again after the Executor's fix passed the cheap checks.`);
       } catch (e) {
         this.opts.onNotice?.(`${id} could not be queued again: ${describeError(e)}`);

@@ -312,12 +312,8 @@ export function resolveLlmConfig(spec: TaskSpec | null, env: NodeJS.ProcessEnv, 
   const c = defaults();
   // The experiment folder (trex.yaml llm section, its llm.json) may come from anyone: where the key
   // goes and what the Executor may run are taken from it only with the user's recorded consent.
-  const folderParts: { s: LlmSettingsInput; where: string }[] = [];
-  const section = spec ? (spec as unknown as { llm?: unknown }).llm : undefined;
-  if (section !== undefined) folderParts.push({ s: checked(section, 'trex.yaml llm section'), where: 'trex.yaml' });
-  const folderFile = overrides.dir ? [join(overrides.dir, '.trex', 'llm.json'), join(overrides.dir, 'llm.json')].find((p) => existsSync(p)) : undefined;
   const userFile = overrides.settingsFile ?? env.TREX_LLM_CONFIG;
-  if (!userFile && folderFile) folderParts.push({ s: readSettingsFile(folderFile), where: folderFile });
+  const folderParts = folderSettings(spec, overrides.dir, userFile);
   if (folderParts.length) {
     const sensitive = folderParts.map((p) => sensitiveSettings(p.s));
     const anySensitive = sensitive.some((x) => Object.keys(x).length > 0);
@@ -350,6 +346,43 @@ export function resolveLlmConfig(spec: TaskSpec | null, env: NodeJS.ProcessEnv, 
   else if (isLoopbackUrl(c.baseURL)) c.apiKey = LOCAL_PLACEHOLDER_KEY;
   else return null;
   return c;
+}
+
+/** The LLM settings an experiment folder carries: its trex.yaml llm section, and its llm.json unless the user has their own settings file. */
+function folderSettings(spec: TaskSpec | null, dir: string | undefined, userFile: string | undefined): { s: LlmSettingsInput; where: string }[] {
+  const parts: { s: LlmSettingsInput; where: string }[] = [];
+  const section = spec ? (spec as unknown as { llm?: unknown }).llm : undefined;
+  if (section !== undefined) parts.push({ s: checked(section, 'trex.yaml llm section'), where: 'trex.yaml' });
+  const folderFile = dir ? [join(dir, '.trex', 'llm.json'), join(dir, 'llm.json')].find((p) => existsSync(p)) : undefined;
+  if (!userFile && folderFile) parts.push({ s: readSettingsFile(folderFile), where: folderFile });
+  return parts;
+}
+
+/** What an experiment folder asks for that needs the user's consent. */
+export interface FolderConsentRequest {
+  /** Setting name → value, e.g. base_url → http://…, executor.allowed_commands → [...]. */
+  settings: Record<string, unknown>;
+  /** Where each came from (trex.yaml, llm.json). */
+  sources: string[];
+}
+
+/**
+ * The endpoint / Executor permissions this folder sets that the user has not consented to (null
+ * when there are none, or consent for exactly these values is recorded). For the editor's prompt;
+ * the CLI's counterpart is --trust-folder-llm.
+ */
+export function folderConsentNeeded(spec: TaskSpec | null, dir: string, env: NodeJS.ProcessEnv = process.env): FolderConsentRequest | null {
+  const parts = folderSettings(spec, dir, env.TREX_LLM_CONFIG);
+  const sensitive = parts.map((p) => sensitiveSettings(p.s));
+  const wanted = parts.filter((_, i) => Object.keys(sensitive[i]).length > 0);
+  if (!wanted.length || isTrustedFolder(dir, settingsDigest(sensitive), env)) return null;
+  return { settings: Object.assign({}, ...sensitive) as Record<string, unknown>, sources: wanted.map((p) => p.where) };
+}
+
+/** Records the user's consent to this folder's current endpoint / Executor settings (outside the folder). */
+export function recordFolderConsent(spec: TaskSpec | null, dir: string, env: NodeJS.ProcessEnv = process.env): void {
+  const sensitive = folderSettings(spec, dir, env.TREX_LLM_CONFIG).map((p) => sensitiveSettings(p.s));
+  recordTrustedFolder(resolve(dir), settingsDigest(sensitive), env);
 }
 
 /** The settings an untrusted folder may not set: where requests (and the key) go, and what the agents may do. */

@@ -18,8 +18,8 @@ import { LlmProposer } from './proposals/llmProposer';
 import { runResearch as runResearchWith, topicFromSpec, type ResearchOutcome } from './research/researcher';
 import { UsageMeter, zeroTotals, type UsageTotals } from './usage';
 
-export { resolveLlmConfig, describeLlmConfig, NO_KEY_MESSAGE, LLM_ROLES, LLM_SETTINGS_SCHEMA, DEFAULT_MODEL } from './config';
-export type { LlmConfig, LlmOverrides, LlmRole, LlmSettingsInput, ResearchSettings, ExecutorSettings } from './config';
+export { resolveLlmConfig, describeLlmConfig, NO_KEY_MESSAGE, LLM_ROLES, LLM_SETTINGS_SCHEMA, DEFAULT_MODEL, folderConsentNeeded, recordFolderConsent } from './config';
+export type { LlmConfig, LlmOverrides, LlmRole, LlmSettingsInput, ResearchSettings, ExecutorSettings, FolderConsentRequest } from './config';
 export { DEFAULT_PRICES, priceFor, priceCall, type PriceTable, type ModelPrice } from './pricing';
 export { UsageMeter, readUsageLedger, type CallUsage, type UsageTotals } from './usage';
 export { LlmClient, type ChatMessage, type Completion } from './client';

@@ -15,6 +15,7 @@ import type { Budget, PolicyName, SearchSettings } from '../spec/types';
 import { searchSettings } from '../spec/types';
 import { policyByName } from './policies';
 import { Rng } from './rng';
+import { defaultSetter } from '../tree/provenance';
 
 export interface SearchOptions {
   backend: Backend;
@@ -242,6 +243,7 @@ export class Search {
           changes: p.changes,
           status: this.settings.approval ? 'awaiting_approval' : 'pending',
           proposer: proposerName,
+          by: defaultSetter('proposer', proposerName),
         });
       }
       return !this.settings.approval;

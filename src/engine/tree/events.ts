@@ -6,10 +6,15 @@ export type StageName = 'prepare' | 'train' | 'evaluate';
 export const STAGES: readonly StageName[] = ['prepare', 'train', 'evaluate'];
 export type NodeOrigin = 'root' | 'proposer' | 'fork';
 
+/** Who set a field: the user, the offline proposer, the LLM Researcher or the Executor agent. */
+export type FieldSetter = 'user' | 'offline' | 'researcher' | 'executor';
+
 export interface EdgeChange {
   path: string;
   from: unknown;
   to: unknown;
+  /** Who set this value (absent in logs written before it was recorded). */
+  by?: FieldSetter;
 }
 
 export interface NodeResult {
@@ -47,11 +52,11 @@ export type TreeEvent = Base &
         proposer?: string;
       }
     | { type: 'node_status'; id: string; status: NodeStatus; stage?: StageName; reason?: string }
-    | { type: 'stage_finished'; id: string; stage: StageName; exitCode: number; wallMs: number; cached?: boolean; host?: string }
+    | { type: 'stage_finished'; id: string; stage: StageName; exitCode: number; wallMs: number; cached?: boolean; host?: string; metricsSha256?: string }
     | { type: 'node_result'; id: string; result: NodeResult }
     | { type: 'node_failed'; id: string; stage: StageName | 'setup'; reason: string; logTail: string; computeMs?: number; wallMs?: number }
     | { type: 'node_pruned'; id: string; pruned: boolean }
-    | { type: 'node_edited'; id: string; file: string; configHash: string; recipeHash: string; changes?: EdgeChange[] }
+    | { type: 'node_edited'; id: string; file: string; configHash: string; recipeHash: string; changes?: EdgeChange[]; by?: FieldSetter }
     | { type: 'search_started'; policy: string; budget: JsonObject; pid: number }
     | { type: 'search_stopped'; reason: string }
     | { type: 'proposal_dropped'; parent: string; reason: string }

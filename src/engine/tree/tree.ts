@@ -1,6 +1,7 @@
 // In-memory experiment tree, built by folding the event log. Views and the search read this;
 // nothing mutates it except apply().
 import { STAGES } from './events';
+import { isFieldSetter } from './provenance';
 import type { EdgeChange, NodeOrigin, NodeResult, NodeStatus, StageName, TreeEvent } from './events';
 
 /** Every node id the engine creates (forks included) is `n` and digits; anything else is hostile. */
@@ -45,6 +46,8 @@ export interface TreeNode {
   stageMs: Partial<Record<StageName, number>>;
   /** Where the node last ran (host or job id). */
   where?: string;
+  /** sha256 of metrics.json as the evaluate stage left it: the only metrics the engine trusts. */
+  metricsSha256?: string;
 }
 
 export class ExperimentTree {
@@ -88,7 +91,7 @@ export class ExperimentTree {
       if (!this.nodes.has(e.id)) return `unknown node ${e.id}`;
       return null;
     };
-    const changesOk = (c: unknown) => Array.isArray(c) && c.every((x) => isObj(x) && isStr(x.path));
+    const changesOk = (c: unknown) => Array.isArray(c) && c.every((x) => isObj(x) && isStr(x.path) && (x.by === undefined || isFieldSetter(x.by)));
     switch (e.type) {
       case 'experiment_created':
         if (!isStr(e.metric) || (e.goal !== 'maximize' && e.goal !== 'minimize')) return 'experiment_created needs a metric and a goal';
@@ -103,7 +106,7 @@ export class ExperimentTree {
         if (!isStr(e.origin) || !ORIGINS.has(e.origin)) return `invalid origin ${JSON.stringify(e.origin)}`;
         if (!isStr(e.status) || !STATUSES.has(e.status)) return `invalid status ${JSON.stringify(e.status)}`;
         if (!isStr(e.title) || !isStr(e.configHash) || !isStr(e.recipeHash) || !optStr(e.proposer)) return 'node_created has a field of the wrong type';
-        if (!changesOk(e.changes)) return 'changes is not a list of {path, from, to}';
+        if (!changesOk(e.changes)) return 'changes is not a list of {path, from, to, by?} (by: user, offline, researcher or executor)';
         return null;
       case 'node_status':
         if (!isStr(e.status) || !STATUSES.has(e.status)) return `invalid status ${JSON.stringify(e.status)}`;
@@ -112,6 +115,7 @@ export class ExperimentTree {
       case 'stage_finished':
         if (!STAGES.includes(e.stage as StageName)) return `invalid stage ${JSON.stringify(e.stage)}`;
         if (!isNum(e.exitCode) || !isNum(e.wallMs) || !optStr(e.host)) return 'stage_finished has a field of the wrong type';
+        if (e.metricsSha256 !== undefined && !(e.stage === 'evaluate' && isStr(e.metricsSha256) && /^[0-9a-f]{64}$/.test(e.metricsSha256))) return 'metricsSha256 must be a sha256 on an evaluate stage';
         return needNode();
       case 'node_result': {
         const r = e.result;
@@ -127,7 +131,7 @@ export class ExperimentTree {
         if (typeof e.pruned !== 'boolean') return 'pruned is not a boolean';
         return needNode();
       case 'node_edited':
-        if (!isStr(e.configHash) || !isStr(e.recipeHash) || (e.changes !== undefined && !changesOk(e.changes))) return 'node_edited has a field of the wrong type';
+        if (!isStr(e.configHash) || !isStr(e.recipeHash) || (e.changes !== undefined && !changesOk(e.changes)) || (e.by !== undefined && !isFieldSetter(e.by))) return 'node_edited has a field of the wrong type';
         return needNode();
       case 'proposal_dropped':
         if (!isStr(e.parent) || !isStr(e.reason)) return 'proposal_dropped has a field of the wrong type';
@@ -185,6 +189,7 @@ export class ExperimentTree {
           if (e.status === 'pending') {
             n.stagesDone = [];
             n.stageMs = {};
+            n.metricsSha256 = undefined;
             n.result = undefined;
           }
         }
@@ -194,6 +199,7 @@ export class ExperimentTree {
         const n = this.nodes.get(e.id);
         if (!n) break;
         if (e.exitCode === 0 && !n.stagesDone.includes(e.stage)) n.stagesDone.push(e.stage);
+        if (e.stage === 'evaluate') n.metricsSha256 = e.exitCode === 0 ? e.metricsSha256 : undefined;
         if (!e.cached) n.stageMs[e.stage] = e.wallMs;
         if (e.host) n.where = e.host;
         break;

@@ -8,6 +8,7 @@ import type { ApiKeyStore } from '../secrets';
 import { readSettings } from '../settings';
 import { confirmNewHost } from './backendFor';
 import { searchRequestFromSettings } from './sessionRequest';
+import { askFolderConsent } from './folderConsent';
 
 interface ActiveSearch {
   search: Search;
@@ -38,6 +39,7 @@ export class SearchController implements vscode.Disposable {
     const settings = readSettings(vscode.Uri.file(session.dir));
     const exp = session.experiment;
     const notice = (m: string) => vscode.window.setStatusBarMessage(`TREX: ${m}`, 8000);
+    await askFolderConsent(exp.spec, exp.dir);
     const opened = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `TREX: preparing ${session.name}`, cancellable: false },
       async (progress) => {

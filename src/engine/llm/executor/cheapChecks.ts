@@ -12,6 +12,7 @@ import { formatProblem, SpecError } from '../../spec/validate';
 import { tailLines } from '../text';
 import { runJobToEnd } from './jobs';
 import { appendExecutorRecord } from './records';
+import { trainerDataPolicy } from '../../dataPolicy';
 
 export interface CheapCheckOptions {
   /** Examples per source (and in total) for the sample. */
@@ -72,7 +73,9 @@ async function check(exp: Experiment, nodeId: string, backend: Backend, o: Cheap
   writeFileAtomic(join(exp.dir, dir, 'recipe.json'), JSON.stringify(small.recipe, null, 2));
   writeFileAtomic(join(exp.dir, dir, 'train.json'), JSON.stringify(small.train, null, 2));
   const timeoutMs = o.timeoutMs ?? 5 * 60_000;
-  const env = { PYTHONUNBUFFERED: '1', TREX_THREADS: '1', OMP_NUM_THREADS: '1' };
+  // The runner re-checks the (possibly agent-written) sources against the same allowlist as a real run.
+  const dataPolicy = trainerDataPolicy(exp.spec, config.recipe, exp.tree.nodes.has(nodeId) ? exp.tree.ancestry(nodeId).flatMap((n) => n.changes) : []);
+  const env = { PYTHONUNBUFFERED: '1', TREX_THREADS: '1', OMP_NUM_THREADS: '1', TREX_DATA_POLICY: JSON.stringify(dataPolicy) };
 
   const prep = await runJobToEnd(
     backend,

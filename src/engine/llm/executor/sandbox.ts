@@ -36,8 +36,10 @@ export class NodeSandbox {
     const abs = join(this.root, ...parts);
     this.assertInside(abs);
     if (mode === 'write') {
-      if (parts.length === 1 && READ_ONLY_FILES.has(parts[0])) throw new SandboxError(`${parts[0]} is written by the engine only`);
-      if (READ_ONLY_DIRS.has(parts[0])) throw new SandboxError(`${parts[0]}/ is managed by the engine; write elsewhere (e.g. work/)`);
+      // Compared without case: on a case-insensitive filesystem Metrics.json IS metrics.json.
+      const first = parts[0].toLowerCase();
+      if (parts.length === 1 && READ_ONLY_FILES.has(first)) throw new SandboxError(`${parts[0]} is written by the engine only`);
+      if (READ_ONLY_DIRS.has(first)) throw new SandboxError(`${parts[0]}/ is managed by the engine; write elsewhere (e.g. work/)`);
     }
     return abs;
   }

@@ -17,6 +17,8 @@ import { parse as parseYaml } from 'yaml';
 import { runCheapChecks } from './cheapChecks';
 import { runJobToEnd } from './jobs';
 import { NodeSandbox, SandboxError } from './sandbox';
+import { detectIsolation, runConfined } from '../../sandbox';
+import { LocalBackend } from '../../backends/local';
 
 export interface ExecutorToolContext {
   exp: Experiment;
@@ -133,10 +135,16 @@ export function executorTools(ctx: ExecutorToolContext): AgentTool[] {
   if (!backend) return tools;
   const s = ctx.settings;
   let runs = 0;
+  // Model-written argv runs only under OS isolation, which this machine can give to local nodes;
+  // elsewhere only read-only inspection commands (checked below) and the stages via cheap_check.
+  const isolation = detectIsolation();
+  const confined = backend instanceof LocalBackend && isolation !== 'none';
   tools.push(
     {
       name: 'run_command',
-      description: `Run a command in the node folder on the node's machine, with a time limit. argv[0] must be one of: ${s.allowedCommands.filter((c) => SAFE_COMMANDS.includes(c)).join(', ')} (read-only inspection; use cheap_check to run the node's stages). Paths must be relative to the node folder. Returns the exit code and the output tail.`,
+      description: confined
+        ? `Run a command in the node folder, confined (${isolation}): no network, read-only outside the node's work/ folder, with time and output limits. argv[0] must be one of: ${s.allowedCommands.join(', ')}. Write scratch files under work/. Returns the exit code and the output tail.`
+        : `Run a command in the node folder on the node's machine, with a time limit. argv[0] must be one of: ${s.allowedCommands.filter((c) => SAFE_COMMANDS.includes(c)).join(', ')} (read-only inspection; use cheap_check to run the node's stages). Paths must be relative to the node folder. Returns the exit code and the output tail.`,
       parameters: {
         type: 'object',
         additionalProperties: false,
@@ -148,11 +156,12 @@ export function executorTools(ctx: ExecutorToolContext): AgentTool[] {
       },
       async run(args, signal) {
         const argv = (args.argv as string[]).map(String);
-        const problem = checkArgv(argv, s.allowedCommands);
-        if (problem) throw new SandboxError(problem);
+        const timeoutMs = Math.min(s.commandTimeoutMs, typeof args.timeout_s === 'number' ? args.timeout_s * 1000 : s.commandTimeoutMs);
         const links = escapingSymlinks(ctx.exp.nodeDir(ctx.nodeId));
         if (links.length) throw new SandboxError(`the node folder has symbolic links leading outside it (${links.join(', ')}); commands are refused until they are removed`);
-        const timeoutMs = Math.min(s.commandTimeoutMs, typeof args.timeout_s === 'number' ? args.timeout_s * 1000 : s.commandTimeoutMs);
+        if (confined) return runConfinedCommand(ctx, argv, timeoutMs, signal);
+        const problem = checkArgv(argv, s.allowedCommands);
+        if (problem) throw new SandboxError(problem);
         runs++;
         const nodeRel = `nodes/${ctx.nodeId}`;
         const runDir = `${nodeRel}/run/agent-${ctx.session}-${runs}`;
@@ -179,6 +188,37 @@ export function executorTools(ctx: ExecutorToolContext): AgentTool[] {
     },
   );
   return tools;
+}
+
+const CONFINED_OUTPUT_BYTES = 1 << 20;
+const CONFINED_FILE_BYTES = 256 << 20;
+
+/** A model-written argv, run confined in the node folder; argv[0] must be allowed by the settings. */
+async function runConfinedCommand(ctx: ExecutorToolContext, argv: string[], timeoutMs: number, signal?: AbortSignal): Promise<string> {
+  if (!argv.length || !argv[0]) throw new SandboxError('argv is empty');
+  const allowed = ctx.settings.allowedCommands;
+  if (!allowed.includes(argv[0])) throw new SandboxError(`'${argv[0].slice(0, 60)}' is not an allowed command (allowed: ${allowed.join(', ')})`);
+  if (argv.some((a) => a.includes('\0'))) throw new SandboxError('arguments cannot contain NUL bytes');
+  const program = ctx.backend instanceof LocalBackend ? ctx.backend.resolveArgv([argv[0]])[0] : argv[0];
+  const r = await runConfined({
+    argv: [program, ...argv.slice(1)],
+    nodeDir: ctx.exp.nodeDir(ctx.nodeId),
+    timeoutMs,
+    maxOutputBytes: CONFINED_OUTPUT_BYTES,
+    maxFileBytes: CONFINED_FILE_BYTES,
+    env: { PYTHONUNBUFFERED: '1' },
+    signal,
+  });
+  const status = r.aborted
+    ? 'cancelled'
+    : r.timedOut
+      ? `timed out after ${(timeoutMs / 1000).toFixed(0)} s (killed)`
+      : r.outputLimited
+        ? `killed: output over ${CONFINED_OUTPUT_BYTES} bytes`
+        : r.exitCode === 125
+          ? 'the sandbox could not be set up (exit code 125)'
+          : `exit code ${r.exitCode}`;
+  return redact(`${status}\n--- output (tail) ---\n${truncateEnd(tailLines(r.output, 80), 6000) || '(no output)'}`);
 }
 
 /**
