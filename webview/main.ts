@@ -12,6 +12,7 @@ import { HostConnection } from './rpc';
 import { readTheme, SCORE_BUCKETS } from './theme';
 import { TreeCanvas } from './treeCanvas';
 import { TreeModel } from './treeModel';
+import { ViewTabs } from './viewTabs';
 import { vscodeApi } from './vscodeApi';
 
 interface ViewState {
@@ -26,6 +27,7 @@ export interface TrexDebugHook {
   model: TreeModel;
   view: TreeCanvas;
   host: HostConnection;
+  tabs: ViewTabs;
   flush(): void;
 }
 
@@ -67,16 +69,26 @@ const view = new TreeCanvas(canvas, model, {
   onViewChanged: () => saveState(),
 });
 
+const chartColours = () => {
+  const t = readTheme();
+  return { line: t.status.running, axis: t.muted, text: t.foreground, font: t.font };
+};
+
+const tabs = new ViewTabs(host, chartColours, {
+  select: (id) => view.select(id, true),
+  error: (message) => showError(message),
+  comparedChanged: () => details.syncCompared(),
+});
+
 const details = new DetailsPane(
   detailsRoot,
   {
     action: (action, id) => runAction(action, id),
     openLog: (id, stage) => void send('openStageLog', { id, stage }),
+    isCompared: (id) => tabs.isCompared(id),
+    toggleCompared: (id) => tabs.toggleCompared(id),
   },
-  () => {
-    const t = readTheme();
-    return { line: t.status.running, axis: t.muted, text: t.foreground, font: t.font };
-  },
+  chartColours,
 );
 
 document.body.append(
@@ -98,7 +110,8 @@ document.body.append(
       toolbarButton('+', 'Zoom in (+)', () => view.zoom(1.25)),
       toolbarButton('−', 'Zoom out (-)', () => view.zoom(0.8)),
     ),
-    el('main', {}, treeWrap, detailsRoot),
+    tabs.bar,
+    el('main', {}, treeWrap, detailsRoot, tabs.pane),
     announcer,
   ),
 );
@@ -116,7 +129,7 @@ function refreshDetails(id: string): void {
   );
 }
 
-const ctx: ViewContext = { model, view, details, refreshSummary, refreshDetails, pendingSelection, saveState: () => saveState() };
+const ctx: ViewContext = { model, view, details, refreshSummary, refreshDetails, pendingSelection, saveState: () => saveState(), viewsStale: () => tabs.treeChanged() };
 registerHostEvents(host, ctx);
 
 async function send<T extends RequestType>(type: T, data: RequestData<T>): Promise<void> {
@@ -166,7 +179,7 @@ function runAction(action: NodeAction, id: string): void {
   }
 }
 
-attachPointerInput(view);
+attachPointerInput(view, (id) => tabs.toggleCompared(id));
 attachKeyboard(view, {
   open: (id) => void send('openNodeFile', { id, file: 'plan' }),
   fork: (id) => runAction('fork', id),
@@ -236,7 +249,7 @@ new MutationObserver(() => {
 }).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 drawLegend();
 
-window.__trex = { model, view, host, flush: () => view.flush() };
+window.__trex = { model, view, host, tabs, flush: () => view.flush() };
 
 host.request('ready', { viewState: saved ?? null }).then(
   (r) => {
