@@ -83,7 +83,7 @@ export class KnobsView {
       this.root.append(el('p', { class: 'hint', text: 'trex.yaml has no search_space: there are no knobs to plot.' }));
       return;
     }
-    this.root.append(this.chart(t, rows));
+    this.root.append(this.chart(t, rows), el('p', { class: 'hint', text: `One line per run, coloured by ${t.metric} (red worse → green better, the best thickest). Runs without a score and missing values sit at n/a. Click a line to select its node.` }));
   }
 
   private chart(t: KnobTable, rows: Row[]): SVGSVGElement {
@@ -130,7 +130,13 @@ export class KnobsView {
       for (const tick of all[i].ticks) axes.append(text(tick.label, x(i) - 5, y(tick.at) + 3, theme.muted, 'end', 'tick'));
       axes.append(text('n/a', x(i) - 5, offAxis + 3, theme.muted, 'end', 'tick'));
     });
-    svg.append(axes, lines);
+    // Axes and their labels on top of the lines, each label with a halo of the background.
+    for (const label of axes.querySelectorAll('text')) {
+      label.setAttribute('stroke', theme.background);
+      label.setAttribute('stroke-width', '3');
+      label.setAttribute('paint-order', 'stroke');
+    }
+    svg.append(lines, axes);
     return svg;
   }
 }

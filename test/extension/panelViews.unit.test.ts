@@ -58,6 +58,7 @@ test('experiment overview: insights.md, research.md and the budget spent', () =>
   assert.equal(o.budget.maxRuns, 16);
   assert.equal(o.budget.tokens, 12_345);
   assert.equal(o.budget.costUsd, 0.0421);
+  assert.equal(o.budget.maxCostUsd, null, 'max_llm_cost_usd: 0 sets no limit, as the search reads it');
   assert.equal(o.budget.maxComputeHours, 1);
   assert.ok(Math.abs(o.budget.computeHours - exp.tree.computeMsSpent() / 3_600_000) < 1e-12);
 });

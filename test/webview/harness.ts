@@ -1,7 +1,8 @@
 // Serves the built tree webview (the same HTML and CSP the extension renders) on 127.0.0.1 and
 // opens it in headless Debian Chromium with a stub acquireVsCodeApi. The stub records every
 // message the page posts and answers requests like a tiny host; tests feed host events with
-// `sendToPage`.
+// `sendToPage`. A test may pass `answer` to answer other requests from Node (with the real host
+// code on a real experiment).
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -89,6 +90,7 @@ function pageSetup(theme: Record<string, string>): void {
   interface FakeWindow {
     __sent: unknown[];
     __state: unknown;
+    __hostAnswer?: (type: string, data: unknown) => Promise<{ ok: boolean; data?: unknown; error?: string }>;
     acquireVsCodeApi(): { postMessage(m: unknown): void; getState(): unknown; setState(s: unknown): void };
   }
   const w = window as unknown as FakeWindow;
@@ -111,6 +113,8 @@ function pageSetup(theme: Record<string, string>): void {
           loss: Array.from({ length: 20 }, (_, i) => ({ step: (i + 1) * 5, loss: 3 * Math.exp(-i / 6) + 0.4 })),
           stageLogs: ['prepare', 'train', 'evaluate'],
         });
+      else if (w.__hostAnswer)
+        void w.__hostAnswer(r.type, r.data).then((a) => setTimeout(() => window.postMessage({ kind: 'response', id: r.id, ...a }, '*'), 0));
       else reply(r.id, null);
     },
     getState: () => w.__state,
@@ -126,7 +130,10 @@ function pageSetup(theme: Record<string, string>): void {
   document.addEventListener('DOMContentLoaded', applyTheme);
 }
 
-export async function openWebviewPage(viewport = { width: 1400, height: 900 }): Promise<WebviewPage> {
+/** Answers a request the stub does not know; `undefined` falls back to answering null. */
+export type HostAnswer = (type: string, data: unknown) => unknown;
+
+export async function openWebviewPage(viewport = { width: 1400, height: 900 }, answer?: HostAnswer): Promise<WebviewPage> {
   if (!existsSync(join(REPO, 'dist/webview/main.js'))) throw new Error('dist/webview/main.js is missing: run `node esbuild.mjs` first');
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM)`);
   const { server, origin } = await serve();
@@ -140,6 +147,15 @@ export async function openWebviewPage(viewport = { width: 1400, height: 900 }): 
   page.on('request', (r) => {
     if (!r.url().startsWith(origin) && !/^(data|blob|about):/.test(r.url())) problems.push(`request outside the page origin: ${r.url()}`);
   });
+  if (answer) {
+    await page.exposeFunction('__hostAnswer', (type: string, data: unknown) => {
+      try {
+        return { ok: true, data: answer(type, data) ?? null };
+      } catch (e) {
+        return { ok: false, error: (e as Error).message };
+      }
+    });
+  }
   await page.addInitScript(pageSetup, DARK_THEME);
   await page.goto(origin + '/');
   await page.waitForFunction(() => window.__trex !== undefined);

@@ -14,14 +14,19 @@ export function buildExperimentOverview(exp: Experiment): ExperimentOverview {
     research: capped(exp.readText(RESEARCH_FILE)),
     budget: {
       runs: summary.runs,
-      maxRuns: b.max_runs ?? null,
+      maxRuns: limit(b.max_runs),
       computeHours: summary.computeMs / 3_600_000,
-      maxComputeHours: b.max_compute_hours ?? null,
+      maxComputeHours: limit(b.max_compute_hours),
       tokens: summary.tokens,
       costUsd: summary.costUsd,
-      maxCostUsd: b.max_llm_cost_usd ?? null,
+      maxCostUsd: limit(b.max_llm_cost_usd),
     },
   };
+}
+
+/** As the search reads trex.yaml's budget: 0 or absent sets no limit. */
+function limit(v: number | undefined): number | null {
+  return v !== undefined && v > 0 ? v : null;
 }
 
 function capped(text: string | undefined): string {
