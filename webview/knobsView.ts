@@ -131,11 +131,11 @@ export class KnobsView {
       axes.append(text('n/a', x(i) - 5, offAxis + 3, theme.muted, 'end', 'tick'));
     });
     // Axes and their labels on top of the lines, each label with a halo of the background.
-    for (const label of axes.querySelectorAll('text')) {
+    axes.querySelectorAll('text').forEach((label) => {
       label.setAttribute('stroke', theme.background);
       label.setAttribute('stroke-width', '3');
       label.setAttribute('paint-order', 'stroke');
-    }
+    });
     svg.append(lines, axes);
     return svg;
   }

@@ -18,6 +18,8 @@ import { vscodeApi } from './vscodeApi';
 interface ViewState {
   camera?: CameraState;
   selected?: string | null;
+  /** The nodes picked for the Compare tab. */
+  compared?: string[];
   /** Read by the host's panel serializer to re-open this experiment after a window reload. */
   experimentDir?: string | null;
 }
@@ -77,7 +79,11 @@ const chartColours = () => {
 const tabs = new ViewTabs(host, chartColours, {
   select: (id) => view.select(id, true),
   error: (message) => showError(message),
-  comparedChanged: () => details.syncCompared(),
+  comparedChanged: () => {
+    details.syncCompared();
+    saveState();
+  },
+  exists: (id) => model.index.has(id),
 });
 
 const details = new DetailsPane(
@@ -230,7 +236,7 @@ function drawLegend(): void {
 function saveState(): void {
   window.clearTimeout(saveTimer);
   saveTimer = window.setTimeout(() => {
-    const state: ViewState = { camera: view.camera.state(), selected: view.selected, experimentDir: model.meta?.experimentDir ?? experimentDir };
+    const state: ViewState = { camera: view.camera.state(), selected: view.selected, compared: [...tabs.compared], experimentDir: model.meta?.experimentDir ?? experimentDir };
     api.setState(state);
   }, 300);
 }
@@ -239,6 +245,7 @@ function saveState(): void {
 const saved = api.getState() as ViewState | undefined;
 if (saved?.camera) view.restoreCamera(saved.camera);
 if (saved?.selected) pendingSelection.id = saved.selected;
+if (Array.isArray(saved?.compared)) tabs.restoreCompared(saved.compared.filter((id): id is string => typeof id === 'string'));
 
 new ResizeObserver(() => view.resize(treeWrap.clientWidth, treeWrap.clientHeight)).observe(treeWrap);
 view.resize(treeWrap.clientWidth, treeWrap.clientHeight);

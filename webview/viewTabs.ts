@@ -30,7 +30,7 @@ export class ViewTabs {
   constructor(
     private readonly host: HostConnection,
     chartColours: () => ChartColours,
-    private readonly callbacks: { select(id: string): void; error(message: string): void; comparedChanged(): void },
+    private readonly callbacks: { select(id: string): void; error(message: string): void; comparedChanged(): void; exists(id: string): boolean },
   ) {
     this.bodies = { compare: el('div', { id: 'compare-view' }), knobs: el('div', { id: 'knobs-view' }), experiment: el('div', { id: 'experiment-view' }) };
     this.compare = new CompareView(this.bodies.compare, chartColours, (id) => this.toggleCompared(id));
@@ -73,6 +73,12 @@ export class ViewTabs {
     if (this.current === 'compare') this.load();
   }
 
+  /** The picks saved in the webview's state, after a reload. */
+  restoreCompared(ids: string[]): void {
+    this.compared.splice(0, this.compared.length, ...ids.slice(0, MAX_COMPARED));
+    this.mark();
+  }
+
   open(tab: ViewTab): void {
     this.current = tab;
     this.mark();
@@ -103,6 +109,13 @@ export class ViewTabs {
     const fail = (e: Error) => fresh() && this.callbacks.error(e.message);
     switch (this.current) {
       case 'compare': {
+        // Picks whose nodes were removed since (a discarded draft) drop out.
+        const gone = this.compared.filter((id) => !this.callbacks.exists(id));
+        if (gone.length) {
+          this.compared.splice(0, this.compared.length, ...this.compared.filter((id) => !gone.includes(id)));
+          this.mark();
+          this.callbacks.comparedChanged();
+        }
         if (this.compared.length < 2) {
           this.compare.showHint(this.compared.length);
           return;

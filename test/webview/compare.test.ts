@@ -98,6 +98,8 @@ test('compare: Ctrl-click and the details checkbox pick nodes; curves, metrics a
   await wv.page.waitForFunction(() => document.querySelector('#compare-view canvas.compare-loss')?.getAttribute('data-curves') === '2');
   assert.deepEqual((await requests('compareNodes')).at(-1)?.data, { ids: [ids.lr, ids.reversed] });
   assert.deepEqual(await wv.page.locator('#compare-view table.config-diff tbody tr').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-path'))), ['recipe.format.template', 'train.epochs']);
+  // The picks survive a reload: they are in the webview's saved state.
+  await wv.page.waitForFunction((want) => JSON.stringify((window as unknown as { __state?: { compared?: string[] } }).__state?.compared) === JSON.stringify(want), [ids.lr, ids.reversed]);
 });
 
 test('knobs vs score: an axis per search_space path, a line per finished node, filtered by status', async () => {
