@@ -4,6 +4,7 @@
 // overview reads the notes and spending, and the compare request refuses bad input. Also the
 // status bar's words.
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { diffConfigs } from '../../src/engine';
 import { buildCompareData } from '../../src/extension/panel/compareNodes';
@@ -48,6 +49,16 @@ test('knob table: one axis per search_space path, one row per finished node with
   assert.equal(lora.status, 'failed');
   assert.equal(lora.score, null);
   assert.deepEqual(lora.values, [0.003, 3, 'plain', 3000, 'lora']);
+  // An edit of the files shows at the next fetch (values are kept only while the files are unchanged).
+  const trainPath = exp.nodePath(ids.lr, 'train.yaml');
+  const before = readFileSync(trainPath, 'utf8');
+  writeFileSync(trainPath, before.replace('learning_rate: 0.01', 'learning_rate: 0.0123'));
+  try {
+    assert.equal(buildKnobTable(exp).rows.find((r) => r.id === ids.lr)?.values[0], 0.0123);
+  } finally {
+    writeFileSync(trainPath, before);
+  }
+  assert.equal(buildKnobTable(exp).rows.find((r) => r.id === ids.lr)?.values[0], 0.01);
 });
 
 test('experiment overview: insights.md, research.md and the budget spent', () => {
