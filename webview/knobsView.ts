@@ -34,8 +34,10 @@ export function axisScale(axis: KnobAxis, observed: (number | string | null)[]):
   }
   const scale: AxisScale = (v) => (typeof v !== 'number' || (axis.log && v <= 0) ? null : hi === lo ? 0.5 : (f(v) - lo) / (hi - lo));
   const distinct = [...new Set(nums)].sort((a, b) => a - b);
-  const shown = distinct.length <= 6 ? distinct : [distinct[0], distinct[Math.floor(distinct.length / 2)], distinct[distinct.length - 1]];
-  return { scale, ticks: shown.map((n) => ({ at: scale(n) ?? 0.5, label: String(Number(n.toPrecision(4))) })) };
+  // Few values (a grid of trex.yaml values): label each. Many: the ends and the middle of the axis.
+  const inv = axis.log ? (x: number) => 10 ** x : (x: number) => x;
+  const shown = distinct.length <= 6 ? distinct : [inv(lo), inv((lo + hi) / 2), inv(hi)];
+  return { scale, ticks: shown.map((n) => ({ at: scale(n) ?? 0.5, label: String(Number(n.toPrecision(3))) })) };
 }
 
 export class KnobsView {
@@ -106,6 +108,8 @@ export class KnobsView {
     };
 
     const lines = svgEl('g', { class: 'lines' });
+    // Many runs: fainter lines, so where they bundle shows.
+    const opacity = String(rows.length > 100 ? 0.3 : rows.length > 30 ? 0.55 : 0.85);
     // Best runs drawn last, on top.
     const ordered = [...rows].sort((a, b) => (quality(a.score) ?? -1) - (quality(b.score) ?? -1));
     for (const r of ordered) {
@@ -115,7 +119,8 @@ export class KnobsView {
       });
       const q = quality(r.score);
       const colour = q === null ? theme.status[r.status] : theme.score[scoreBucket(q)];
-      const line = svgEl('polyline', { points: pts.join(' '), fill: 'none', stroke: colour, 'stroke-width': q !== null && q >= 0.999 ? '3' : '1.5', 'stroke-opacity': '0.85', 'data-id': r.id, 'data-status': r.status, class: 'run' });
+      const best = q !== null && q >= 0.999;
+      const line = svgEl('polyline', { points: pts.join(' '), fill: 'none', stroke: colour, 'stroke-width': best ? '3' : '1.5', 'stroke-opacity': best ? '1' : opacity, 'data-id': r.id, 'data-status': r.status, class: 'run' });
       const title = svgEl('title', {});
       title.textContent = `${r.id} · ${r.status}${r.score !== null ? ` · ${t.metric} ${formatScore(r.score)}` : ''}\n${t.axes.map((a, i) => `${a.path} = ${r.values[i] ?? 'n/a'}`).join('\n')}`;
       line.append(title);
