@@ -10,6 +10,7 @@ import type { ExperimentSession } from '../../src/extension/experiments/experime
 import { toNodeView, toTreeMeta } from '../../src/extension/experiments/nodeView';
 import { buildCompareData } from '../../src/extension/panel/compareNodes';
 import { compareNodes } from '../../src/extension/panel/handlers/compareNodes';
+import { buildNodeDetails } from '../../src/extension/panel/nodeDetails';
 import { experimentOverview } from '../../src/extension/panel/handlers/experimentOverview';
 import { knobTable } from '../../src/extension/panel/handlers/knobTable';
 import type { PanelRequestContext } from '../../src/extension/panel/requestHandler';
@@ -25,6 +26,7 @@ function answer(type: string, data: unknown): unknown {
   if (type === 'compareNodes') return compareNodes(ctx, data as { ids: string[] });
   if (type === 'knobTable') return knobTable(ctx, {});
   if (type === 'experimentOverview') return experimentOverview(ctx, {});
+  if (type === 'nodeDetails') return buildNodeDetails(exp, (data as { id: string }).id);
   return undefined;
 }
 
@@ -73,6 +75,7 @@ test('compare: Ctrl-click and the details checkbox pick nodes; curves, metrics a
     await wv.page.locator(`#details input[data-compare="${id}"]`).check();
   }
   assert.equal(await wv.page.locator('button[data-tab="compare"]').innerText(), 'Compare (3)');
+  await screenshot('compare-pick.png');
   await wv.page.locator('button[data-tab="compare"]').click();
   await wv.page.locator('#compare-view table.config-diff').waitFor();
   const sent = await requests('compareNodes');

@@ -90,7 +90,7 @@ function pageSetup(theme: Record<string, string>): void {
   interface FakeWindow {
     __sent: unknown[];
     __state: unknown;
-    __hostAnswer?: (type: string, data: unknown) => Promise<{ ok: boolean; data?: unknown; error?: string }>;
+    __hostAnswer?: (type: string, data: unknown) => Promise<{ handled: boolean; ok: boolean; data?: unknown; error?: string }>;
     acquireVsCodeApi(): { postMessage(m: unknown): void; getState(): unknown; setState(s: unknown): void };
   }
   const w = window as unknown as FakeWindow;
@@ -102,26 +102,35 @@ function pageSetup(theme: Record<string, string>): void {
       w.__sent.push(m);
       const r = m as { kind?: string; id: number; type: string; data: { id?: string } };
       if (r.kind !== 'request') return;
-      if (r.type === 'ready') reply(r.id, { experimentDir: '/tmp/synthetic' });
-      else if (r.type === 'forkNode') reply(r.id, { newId: `${r.data.id}-fork` });
-      else if (r.type === 'nodeDetails')
-        reply(r.id, {
-          id: r.data.id,
-          plan: `# Plan of ${r.data.id}\n\nRaise the learning rate to converge faster.`,
-          diff: '--- parent\n+++ node\n@@ -3,1 +3,1 @@\n-learning_rate: 0.001\n+learning_rate: 0.003',
-          metrics: [{ name: 'exact_match', value: '0.8125' }],
-          loss: Array.from({ length: 20 }, (_, i) => ({ step: (i + 1) * 5, loss: 3 * Math.exp(-i / 6) + 0.4 })),
-          stageLogs: ['prepare', 'train', 'evaluate'],
+      // The test's own host answers first; what it leaves (handled: false) gets the canned answers.
+      if (w.__hostAnswer) {
+        void w.__hostAnswer(r.type, r.data).then((a) => {
+          if (a.handled) setTimeout(() => window.postMessage({ kind: 'response', id: r.id, ok: a.ok, data: a.data, error: a.error }, '*'), 0);
+          else canned(r);
         });
-      else if (w.__hostAnswer)
-        void w.__hostAnswer(r.type, r.data).then((a) => setTimeout(() => window.postMessage({ kind: 'response', id: r.id, ...a }, '*'), 0));
-      else reply(r.id, null);
+        return;
+      }
+      canned(r);
     },
     getState: () => w.__state,
     setState: (s: unknown) => {
       w.__state = s;
     },
   });
+  function canned(r: { id: number; type: string; data: { id?: string } }): void {
+    if (r.type === 'ready') reply(r.id, { experimentDir: '/tmp/synthetic' });
+    else if (r.type === 'forkNode') reply(r.id, { newId: `${r.data.id}-fork` });
+    else if (r.type === 'nodeDetails')
+      reply(r.id, {
+        id: r.data.id,
+        plan: `# Plan of ${r.data.id}\n\nRaise the learning rate to converge faster.`,
+        diff: '--- parent\n+++ node\n@@ -3,1 +3,1 @@\n-learning_rate: 0.001\n+learning_rate: 0.003',
+        metrics: [{ name: 'exact_match', value: '0.8125' }],
+        loss: Array.from({ length: 20 }, (_, i) => ({ step: (i + 1) * 5, loss: 3 * Math.exp(-i / 6) + 0.4 })),
+        stageLogs: ['prepare', 'train', 'evaluate'],
+      });
+    else reply(r.id, null);
+  }
   const applyTheme = () => {
     for (const [k, v] of Object.entries(theme)) document.documentElement.style.setProperty(k, v);
     document.body?.classList.add('vscode-dark');
@@ -130,7 +139,7 @@ function pageSetup(theme: Record<string, string>): void {
   document.addEventListener('DOMContentLoaded', applyTheme);
 }
 
-/** Answers a request the stub does not know; `undefined` falls back to answering null. */
+/** Answers a request from Node; `undefined` leaves it to the canned answers (null for unknown types). */
 export type HostAnswer = (type: string, data: unknown) => unknown;
 
 export async function openWebviewPage(viewport = { width: 1400, height: 900 }, answer?: HostAnswer): Promise<WebviewPage> {
@@ -150,9 +159,10 @@ export async function openWebviewPage(viewport = { width: 1400, height: 900 }, a
   if (answer) {
     await page.exposeFunction('__hostAnswer', (type: string, data: unknown) => {
       try {
-        return { ok: true, data: answer(type, data) ?? null };
+        const data2 = answer(type, data);
+        return { handled: data2 !== undefined, ok: true, data: data2 ?? null };
       } catch (e) {
-        return { ok: false, error: (e as Error).message };
+        return { handled: true, ok: false, error: (e as Error).message };
       }
     });
   }
