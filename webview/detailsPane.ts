@@ -11,6 +11,8 @@ export type NodeAction = 'run' | 'fork' | 'prune' | 'unprune' | 'approve' | 'rej
 export interface DetailsCallbacks {
   action(action: NodeAction, id: string): void;
   openLog(id: string, stage: StageNameView): void;
+  isCompared(id: string): boolean;
+  toggleCompared(id: string): void;
 }
 
 const STATUS_LABEL: Record<string, string> = {
@@ -80,6 +82,7 @@ export class DetailsPane {
         n.testScore !== null ? el('span', { class: 'fact', text: `test ${formatScore(n.testScore)}` }) : null,
         elapsed ? el('span', { class: 'fact', text: elapsed }) : null,
         n.reusedFrom ? el('span', { class: 'fact', text: `reused ${n.reusedFrom}` }) : null,
+        this.compareBox(n.id),
       ),
       el('div', { id: 'progress', class: 'progress', text: this.progress ? progressText(this.progress) : '' }),
       this.actions(n),
@@ -109,6 +112,19 @@ export class DetailsPane {
       }
       this.root.append(el('h3', { text: 'Logs' }), logs);
     }
+  }
+
+  /** The compare set changed elsewhere (Ctrl/Cmd-click, the compare view): re-tick the box. */
+  syncCompared(): void {
+    const box = this.root.querySelector<HTMLInputElement>('input[data-compare]');
+    if (box && this.node) box.checked = this.callbacks.isCompared(this.node.id);
+  }
+
+  private compareBox(id: string): HTMLElement {
+    const box = el('input', { type: 'checkbox', 'data-compare': id });
+    box.checked = this.callbacks.isCompared(id);
+    box.addEventListener('change', () => this.callbacks.toggleCompared(id));
+    return el('label', { class: 'fact compare-pick', title: 'Pick this node for the Compare tab (or Ctrl/Cmd-click nodes in the tree)' }, box, ' Compare');
   }
 
   private actions(n: NodeView): HTMLElement {

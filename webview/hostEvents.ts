@@ -16,6 +16,8 @@ export interface ViewContext {
   /** A node the UI wants selected as soon as it exists (a fork that is still on its way). */
   pendingSelection: { id: string | null };
   saveState(): void;
+  /** Nodes came, went or finished: an open compare/knobs/experiment view refreshes (closed ones do nothing). */
+  viewsStale(): void;
 }
 
 type Handlers = { [E in keyof HostEvents]: (ctx: ViewContext, data: HostEvents[E]) => void };
@@ -38,6 +40,7 @@ const handlers: Handlers = {
     }
     const sel = ctx.view.selected;
     if (sel) ctx.refreshDetails(sel);
+    ctx.viewsStale();
   },
 
   nodeUpserted(ctx, { node }) {
@@ -51,12 +54,16 @@ const handlers: Handlers = {
       // Results, plans and diffs change with the status or an edit: fetch them again.
       if (!before || before.status !== node.status || before.modified !== node.modified) ctx.refreshDetails(node.id);
     }
-    if (!before || before.status !== node.status || before.score !== node.score) ctx.refreshSummary();
+    if (!before || before.status !== node.status || before.score !== node.score) {
+      ctx.refreshSummary();
+      ctx.viewsStale();
+    }
   },
 
   nodesRemoved(ctx, { ids }) {
     ctx.view.changed(ctx.model.remove(ids));
     ctx.refreshSummary();
+    ctx.viewsStale();
   },
 
   metaChanged(ctx, { meta }) {

@@ -12,11 +12,14 @@ import { HostConnection } from './rpc';
 import { readTheme, SCORE_BUCKETS } from './theme';
 import { TreeCanvas } from './treeCanvas';
 import { TreeModel } from './treeModel';
+import { ViewTabs } from './viewTabs';
 import { vscodeApi } from './vscodeApi';
 
 interface ViewState {
   camera?: CameraState;
   selected?: string | null;
+  /** The nodes picked for the Compare tab. */
+  compared?: string[];
   /** Read by the host's panel serializer to re-open this experiment after a window reload. */
   experimentDir?: string | null;
 }
@@ -26,6 +29,7 @@ export interface TrexDebugHook {
   model: TreeModel;
   view: TreeCanvas;
   host: HostConnection;
+  tabs: ViewTabs;
   flush(): void;
 }
 
@@ -67,16 +71,30 @@ const view = new TreeCanvas(canvas, model, {
   onViewChanged: () => saveState(),
 });
 
+const chartColours = () => {
+  const t = readTheme();
+  return { line: t.status.running, axis: t.muted, text: t.foreground, font: t.font };
+};
+
+const tabs = new ViewTabs(host, chartColours, {
+  select: (id) => view.select(id, true),
+  error: (message) => showError(message),
+  comparedChanged: () => {
+    details.syncCompared();
+    saveState();
+  },
+  exists: (id) => model.index.has(id),
+});
+
 const details = new DetailsPane(
   detailsRoot,
   {
     action: (action, id) => runAction(action, id),
     openLog: (id, stage) => void send('openStageLog', { id, stage }),
+    isCompared: (id) => tabs.isCompared(id),
+    toggleCompared: (id) => tabs.toggleCompared(id),
   },
-  () => {
-    const t = readTheme();
-    return { line: t.status.running, axis: t.muted, text: t.foreground, font: t.font };
-  },
+  chartColours,
 );
 
 document.body.append(
@@ -98,7 +116,8 @@ document.body.append(
       toolbarButton('+', 'Zoom in (+)', () => view.zoom(1.25)),
       toolbarButton('−', 'Zoom out (-)', () => view.zoom(0.8)),
     ),
-    el('main', {}, treeWrap, detailsRoot),
+    tabs.bar,
+    el('main', {}, treeWrap, detailsRoot, tabs.pane),
     announcer,
   ),
 );
@@ -116,7 +135,7 @@ function refreshDetails(id: string): void {
   );
 }
 
-const ctx: ViewContext = { model, view, details, refreshSummary, refreshDetails, pendingSelection, saveState: () => saveState() };
+const ctx: ViewContext = { model, view, details, refreshSummary, refreshDetails, pendingSelection, saveState: () => saveState(), viewsStale: () => tabs.treeChanged() };
 registerHostEvents(host, ctx);
 
 async function send<T extends RequestType>(type: T, data: RequestData<T>): Promise<void> {
@@ -166,7 +185,7 @@ function runAction(action: NodeAction, id: string): void {
   }
 }
 
-attachPointerInput(view);
+attachPointerInput(view, (id) => tabs.toggleCompared(id));
 attachKeyboard(view, {
   open: (id) => void send('openNodeFile', { id, file: 'plan' }),
   fork: (id) => runAction('fork', id),
@@ -217,7 +236,7 @@ function drawLegend(): void {
 function saveState(): void {
   window.clearTimeout(saveTimer);
   saveTimer = window.setTimeout(() => {
-    const state: ViewState = { camera: view.camera.state(), selected: view.selected, experimentDir: model.meta?.experimentDir ?? experimentDir };
+    const state: ViewState = { camera: view.camera.state(), selected: view.selected, compared: [...tabs.compared], experimentDir: model.meta?.experimentDir ?? experimentDir };
     api.setState(state);
   }, 300);
 }
@@ -226,6 +245,7 @@ function saveState(): void {
 const saved = api.getState() as ViewState | undefined;
 if (saved?.camera) view.restoreCamera(saved.camera);
 if (saved?.selected) pendingSelection.id = saved.selected;
+if (Array.isArray(saved?.compared)) tabs.restoreCompared(saved.compared.filter((id): id is string => typeof id === 'string'));
 
 new ResizeObserver(() => view.resize(treeWrap.clientWidth, treeWrap.clientHeight)).observe(treeWrap);
 view.resize(treeWrap.clientWidth, treeWrap.clientHeight);
@@ -236,7 +256,7 @@ new MutationObserver(() => {
 }).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 drawLegend();
 
-window.__trex = { model, view, host, flush: () => view.flush() };
+window.__trex = { model, view, host, tabs, flush: () => view.flush() };
 
 host.request('ready', { viewState: saved ?? null }).then(
   (r) => {

@@ -1,10 +1,10 @@
-// Mouse and touchpad: drag pans, wheel zooms at the cursor, a click selects, a double click
-// zooms in on the node.
+// Mouse and touchpad: drag pans, wheel zooms at the cursor, a click selects, a Ctrl/Cmd-click
+// picks the node for comparison, a double click zooms in on the node.
 import type { TreeCanvas } from './treeCanvas';
 
 const CLICK_SLOP = 4;
 
-export function attachPointerInput(view: TreeCanvas): void {
+export function attachPointerInput(view: TreeCanvas, onPick: (id: string) => void): void {
   const canvas = view.canvas;
   let dragging = false;
   let moved = 0;
@@ -35,7 +35,9 @@ export function attachPointerInput(view: TreeCanvas): void {
     canvas.releasePointerCapture(e.pointerId);
     if (moved <= CLICK_SLOP) {
       const r = canvas.getBoundingClientRect();
-      view.select(view.nodeAt(e.clientX - r.left, e.clientY - r.top));
+      const id = view.nodeAt(e.clientX - r.left, e.clientY - r.top);
+      if ((e.ctrlKey || e.metaKey) && id) onPick(id);
+      else view.select(id);
     }
   });
   canvas.addEventListener('dblclick', (e) => {

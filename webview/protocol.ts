@@ -76,6 +76,46 @@ export interface StageProgressView {
 
 export type NodeFile = 'plan' | 'recipe' | 'train' | 'folder';
 
+/** Several nodes side by side, fetched when the compare view opens. */
+export interface CompareData {
+  nodes: { id: string; title: string; status: NodeStatusView; score: number | null; metrics: { name: string; value: string }[]; loss: LossPoint[] }[];
+  /** Only the config paths (recipe.* / train.*) whose values differ between the nodes; values in node order, null where absent. */
+  configDiff: { path: string; values: (string | null)[] }[];
+}
+
+/** One axis of the knobs view: a search_space path of trex.yaml. */
+export interface KnobAxis {
+  path: string;
+  /** Numbers are placed on a (log) scale; anything else on evenly spaced categories. */
+  kind: 'number' | 'category';
+  log: boolean;
+  /** Category labels in the order of trex.yaml's values (kind 'category'). */
+  categories: string[];
+}
+
+/** Every finished node's knob values and score, fetched when the knobs view opens. */
+export interface KnobTable {
+  metric: string;
+  goal: 'maximize' | 'minimize';
+  axes: KnobAxis[];
+  rows: { id: string; status: NodeStatusView; score: number | null; values: (number | string | null)[] }[];
+}
+
+/** The experiment's notes and spending, fetched when the experiment view opens. */
+export interface ExperimentOverview {
+  insights: string;
+  research: string;
+  budget: {
+    runs: number;
+    maxRuns: number | null;
+    computeHours: number;
+    maxComputeHours: number | null;
+    tokens: number;
+    costUsd: number;
+    maxCostUsd: number | null;
+  };
+}
+
 /** webview → host: name → [request data, response data]. */
 export interface WebviewRequests {
   ready: [{ viewState: unknown }, { experimentDir: string | null }];
@@ -89,6 +129,9 @@ export interface WebviewRequests {
   openNodeFile: [{ id: string; file: NodeFile }, void];
   openStageLog: [{ id: string; stage: StageNameView | null }, void];
   compareWithParent: [{ id: string }, void];
+  compareNodes: [{ ids: string[] }, CompareData];
+  knobTable: [Record<string, never>, KnobTable];
+  experimentOverview: [Record<string, never>, ExperimentOverview];
 }
 
 /** host → webview: name → event data. */
@@ -127,6 +170,9 @@ const REQUEST_TYPES: readonly RequestType[] = [
   'openNodeFile',
   'openStageLog',
   'compareWithParent',
+  'compareNodes',
+  'knobTable',
+  'experimentOverview',
 ];
 
 /** Messages from a webview are untrusted input: check the envelope before dispatching it. */

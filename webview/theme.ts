@@ -88,3 +88,19 @@ export function readTheme(): Theme {
     font: v('--vscode-font-family', 'sans-serif'),
   };
 }
+
+/** Distinct line colours for overlaid series (compare view), from the theme's chart palette. */
+export function seriesColours(): string[] {
+  const style = getComputedStyle(document.documentElement);
+  const v = (name: string, fallback: string) => cssVar(style, name, fallback);
+  return [
+    v('--vscode-charts-blue', '#3794ff'),
+    v('--vscode-charts-orange', '#d18616'),
+    v('--vscode-charts-green', '#89d185'),
+    v('--vscode-charts-purple', '#b180d7'),
+    v('--vscode-charts-red', '#f14c4c'),
+    v('--vscode-charts-yellow', '#cca700'),
+    v('--vscode-editor-foreground', '#d4d4d4'),
+    v('--vscode-disabledForeground', '#7f7f7f'),
+  ];
+}

@@ -1,7 +1,8 @@
 // Serves the built tree webview (the same HTML and CSP the extension renders) on 127.0.0.1 and
 // opens it in headless Debian Chromium with a stub acquireVsCodeApi. The stub records every
 // message the page posts and answers requests like a tiny host; tests feed host events with
-// `sendToPage`.
+// `sendToPage`. A test may pass `answer` to answer other requests from Node (with the real host
+// code on a real experiment).
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -89,6 +90,7 @@ function pageSetup(theme: Record<string, string>): void {
   interface FakeWindow {
     __sent: unknown[];
     __state: unknown;
+    __hostAnswer?: (type: string, data: unknown) => Promise<{ handled: boolean; ok: boolean; data?: unknown; error?: string }>;
     acquireVsCodeApi(): { postMessage(m: unknown): void; getState(): unknown; setState(s: unknown): void };
   }
   const w = window as unknown as FakeWindow;
@@ -100,24 +102,35 @@ function pageSetup(theme: Record<string, string>): void {
       w.__sent.push(m);
       const r = m as { kind?: string; id: number; type: string; data: { id?: string } };
       if (r.kind !== 'request') return;
-      if (r.type === 'ready') reply(r.id, { experimentDir: '/tmp/synthetic' });
-      else if (r.type === 'forkNode') reply(r.id, { newId: `${r.data.id}-fork` });
-      else if (r.type === 'nodeDetails')
-        reply(r.id, {
-          id: r.data.id,
-          plan: `# Plan of ${r.data.id}\n\nRaise the learning rate to converge faster.`,
-          diff: '--- parent\n+++ node\n@@ -3,1 +3,1 @@\n-learning_rate: 0.001\n+learning_rate: 0.003',
-          metrics: [{ name: 'exact_match', value: '0.8125' }],
-          loss: Array.from({ length: 20 }, (_, i) => ({ step: (i + 1) * 5, loss: 3 * Math.exp(-i / 6) + 0.4 })),
-          stageLogs: ['prepare', 'train', 'evaluate'],
+      // The test's own host answers first; what it leaves (handled: false) gets the canned answers.
+      if (w.__hostAnswer) {
+        void w.__hostAnswer(r.type, r.data).then((a) => {
+          if (a.handled) setTimeout(() => window.postMessage({ kind: 'response', id: r.id, ok: a.ok, data: a.data, error: a.error }, '*'), 0);
+          else canned(r);
         });
-      else reply(r.id, null);
+        return;
+      }
+      canned(r);
     },
     getState: () => w.__state,
     setState: (s: unknown) => {
       w.__state = s;
     },
   });
+  function canned(r: { id: number; type: string; data: { id?: string } }): void {
+    if (r.type === 'ready') reply(r.id, { experimentDir: '/tmp/synthetic' });
+    else if (r.type === 'forkNode') reply(r.id, { newId: `${r.data.id}-fork` });
+    else if (r.type === 'nodeDetails')
+      reply(r.id, {
+        id: r.data.id,
+        plan: `# Plan of ${r.data.id}\n\nRaise the learning rate to converge faster.`,
+        diff: '--- parent\n+++ node\n@@ -3,1 +3,1 @@\n-learning_rate: 0.001\n+learning_rate: 0.003',
+        metrics: [{ name: 'exact_match', value: '0.8125' }],
+        loss: Array.from({ length: 20 }, (_, i) => ({ step: (i + 1) * 5, loss: 3 * Math.exp(-i / 6) + 0.4 })),
+        stageLogs: ['prepare', 'train', 'evaluate'],
+      });
+    else reply(r.id, null);
+  }
   const applyTheme = () => {
     for (const [k, v] of Object.entries(theme)) document.documentElement.style.setProperty(k, v);
     document.body?.classList.add('vscode-dark');
@@ -126,7 +139,10 @@ function pageSetup(theme: Record<string, string>): void {
   document.addEventListener('DOMContentLoaded', applyTheme);
 }
 
-export async function openWebviewPage(viewport = { width: 1400, height: 900 }): Promise<WebviewPage> {
+/** Answers a request from Node; `undefined` leaves it to the canned answers (null for unknown types). */
+export type HostAnswer = (type: string, data: unknown) => unknown;
+
+export async function openWebviewPage(viewport = { width: 1400, height: 900 }, answer?: HostAnswer): Promise<WebviewPage> {
   if (!existsSync(join(REPO, 'dist/webview/main.js'))) throw new Error('dist/webview/main.js is missing: run `node esbuild.mjs` first');
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM)`);
   const { server, origin } = await serve();
@@ -140,6 +156,16 @@ export async function openWebviewPage(viewport = { width: 1400, height: 900 }): 
   page.on('request', (r) => {
     if (!r.url().startsWith(origin) && !/^(data|blob|about):/.test(r.url())) problems.push(`request outside the page origin: ${r.url()}`);
   });
+  if (answer) {
+    await page.exposeFunction('__hostAnswer', (type: string, data: unknown) => {
+      try {
+        const data2 = answer(type, data);
+        return { handled: data2 !== undefined, ok: true, data: data2 ?? null };
+      } catch (e) {
+        return { handled: true, ok: false, error: (e as Error).message };
+      }
+    });
+  }
   await page.addInitScript(pageSetup, DARK_THEME);
   await page.goto(origin + '/');
   await page.waitForFunction(() => window.__trex !== undefined);

@@ -37,7 +37,7 @@ function readCapped(path: string, max: number): string {
   }
 }
 
-function metricsOf(n: TreeNode, metric: string): { name: string; value: string }[] {
+export function metricsOf(n: TreeNode, metric: string): { name: string; value: string }[] {
   const out: { name: string; value: string }[] = [];
   const r = n.result;
   if (r) {

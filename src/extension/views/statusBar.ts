@@ -1,7 +1,8 @@
-// Status bar: the active experiment's running nodes, best score and budget used.
+// Status bar: the active experiment's running nodes, best score, runs left and LLM cost.
 import * as vscode from 'vscode';
 import type { ExperimentRegistry } from '../experiments/experimentRegistry';
 import type { ExperimentSession } from '../experiments/experimentSession';
+import { statusText } from './statusText';
 
 export class TrexStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('trex.status', vscode.StatusBarAlignment.Left, 50);
@@ -38,9 +39,10 @@ export class TrexStatusBar implements vscode.Disposable {
     for (const n of tree.nodes.values()) if (n.status === 'running') running++;
     const best = meta.bestId ? tree.nodes.get(meta.bestId)?.result?.score : undefined;
     const budget = meta.maxRuns ? `${meta.runs}/${meta.maxRuns} runs` : `${meta.runs} runs`;
-    const icon = running > 0 ? '$(sync~spin)' : '$(beaker)';
-    this.item.text = `${icon} TREX ${running > 0 ? `${running} running · ` : ''}best ${best !== undefined ? best.toFixed(4) : '—'} · ${budget}`;
-    this.item.tooltip = new vscode.MarkdownString(`**${session.name}** (${meta.metric}, ${meta.goal})\n\nsearch: ${meta.search}\n\n${tree.nodes.size} nodes, ${running} running, best ${meta.bestId ?? '—'}\n\nbudget: ${budget}\n\nClick to show the tree.`);
+    const maxCostUsd = session.experiment.spec.budget?.max_llm_cost_usd;
+    this.item.text = statusText({ running, best, runs: meta.runs, maxRuns: meta.maxRuns, costUsd: tree.usage.costUsd, maxCostUsd });
+    const llm = `LLM: ${tree.usage.tokens.toLocaleString('en-US')} tokens, $${tree.usage.costUsd.toFixed(4)}${maxCostUsd ? ` of $${maxCostUsd.toFixed(2)}` : ''}`;
+    this.item.tooltip = new vscode.MarkdownString(`**${session.name}** (${meta.metric}, ${meta.goal})\n\nsearch: ${meta.search}\n\n${tree.nodes.size} nodes, ${running} running, best ${meta.bestId ?? '—'}\n\nbudget: ${budget}\n\n${llm}\n\nClick to show the tree.`);
     this.item.show();
   }
 

@@ -2,8 +2,11 @@
 import type { RequestType } from '../../../../webview/protocol';
 import type { RequestHandler } from '../requestHandler';
 import { approveNode } from './approveNode';
+import { compareNodes } from './compareNodes';
 import { compareWithParent } from './compareWithParent';
+import { experimentOverview } from './experimentOverview';
 import { forkNode } from './forkNode';
+import { knobTable } from './knobTable';
 import { nodeDetails } from './nodeDetails';
 import { openNodeFile } from './openNodeFile';
 import { openStageLog } from './openStageLog';
@@ -25,4 +28,7 @@ export const requestHandlers: { [T in RequestType]: RequestHandler<T> } = {
   openNodeFile,
   openStageLog,
   compareWithParent,
+  compareNodes,
+  knobTable,
+  experimentOverview,
 };
