@@ -90,7 +90,7 @@ class LogTail(threading.Thread):
                 doc = json.loads(line)
             except json.JSONDecodeError:
                 continue
-            if "current_steps" in doc and "loss" in doc:
+            if isinstance(doc, dict) and "current_steps" in doc:  # the last row has no loss but ends the count
                 print_progress(doc["current_steps"], doc.get("total_steps"), doc.get("loss"), doc.get("epoch"))
 
 

@@ -62,6 +62,13 @@ class LaunchTests(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual([(p["step"], p["total"]) for p in self.progress(r.stdout)], [(5, 15), (10, 15), (15, 15)])
 
+    def test_llamafactory_last_row_without_loss_ends_the_count(self):
+        ckpt = os.path.join(self.dir, "ckpt")
+        final = FAKE_LF + "    f.write(json.dumps({'current_steps': 16, 'total_steps': 16, 'epoch': 1.0}) + '\\n')\n"
+        r = run_cli(self.dir, "launch", "--framework", "llamafactory", "--out", ckpt, "--", sys.executable, self.script(final), ckpt)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.progress(r.stdout)[-1], {"step": 16, "total": 16, "epoch": 1.0})
+
     def test_exit_code_passes_through_and_missing_tool_is_named(self):
         r = run_cli(self.dir, "launch", "--framework", "trl", "--out", "ckpt", "--", sys.executable, "-c", "raise SystemExit(3)")
         self.assertEqual(r.returncode, 3)
