@@ -67,6 +67,14 @@ class PairCollator:
 
 def make_dpo_trainer_class(base_trainer, beta):
     class DpoTrainer(base_trainer):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            # The loss is a mean over the pairs of one micro-batch and ignores `num_items_in_batch`
+            # (a token count for the model's own loss); saying so makes the Trainer divide it by the
+            # gradient accumulation steps, as its compute_loss contract asks. Otherwise loss and
+            # gradients come out multiplied by the accumulation factor.
+            self.model_accepts_loss_kwargs = False
+
         def compute_loss(self, model, inputs, return_outputs=False, **kwargs):
             n = inputs["ref_chosen"].shape[0]
             logits = model(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"]).logits

@@ -90,16 +90,39 @@ class LogTail(threading.Thread):
                 doc = json.loads(line)
             except json.JSONDecodeError:
                 continue
-            if "current_steps" in doc and "loss" in doc:
+            if isinstance(doc, dict) and "current_steps" in doc:  # the last row has no loss but ends the count
                 print_progress(doc["current_steps"], doc.get("total_steps"), doc.get("loss"), doc.get("epoch"))
 
 
-def _transformers_major():
+def _installed_version(package):
     try:
         from importlib.metadata import version
-        return int(version("transformers").split(".")[0])
-    except Exception:  # not installed: TRL fails with its own message
+        return version(package)
+    except Exception:  # not installed: the tool fails with its own message
         return None
+
+
+def _transformers_major():
+    found = _installed_version("transformers")
+    return int(found.split(".")[0]) if found else None
+
+
+TRL_FLOOR = (0, 23)
+
+
+def check_trl_version(found):
+    """The rendered TRL config needs TRL >= 0.23: `dtype` was `torch_dtype` before (0.22 drops the key
+    silently and loads the model in fp32) and `datasets:` mixtures need 0.22."""
+    if found is None:
+        return
+    try:
+        parts = tuple(int(p) for p in found.split(".")[:2])
+    except ValueError:
+        return  # a development build: let TRL speak for itself
+    if parts < TRL_FLOOR:
+        raise InputError("framework", f"TRL {found} is installed, but the rendered TRL config needs TRL >= "
+                                      f"{'.'.join(map(str, TRL_FLOOR))} (`dtype` key, `datasets:` mixtures); "
+                                      f"upgrade it ({sys.executable} -m pip install 'trl>=0.23') or pick another train.framework")
 
 
 def adapt_trl_config(command):
@@ -135,8 +158,10 @@ def launch(framework, out_dir, command, notes, logging_steps):
     if framework == "trl":
         command = adapt_trl_config(command)
         if os.path.basename(command[0]) == "trl" and os.path.dirname(command[0]) == os.path.dirname(sys.executable):
-            # TRL's CLI in this python's environment, through the TRL <= 0.24 / transformers 5 fix
-            # (trl_compat.py; a no-op where TRL already gets bools).
+            check_trl_version(_installed_version("trl"))
+            # TRL's CLI in this python's environment: its scripts run under `accelerate launch` through
+            # trl_compat.py, which fixes TRL <= 0.24 on transformers 5 in every process and hands
+            # --num_processes to accelerate itself (`trl dpo` ignores it up to TRL 0.28).
             command = [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "trl_compat.py")] + command[1:]
     os.makedirs(out_dir, exist_ok=True)
     log_path = os.path.join(out_dir, "trainer_log.jsonl")

@@ -1,12 +1,25 @@
-"""Runs TRL's CLI (`trl sft|dpo ...`) with a fix for TRL <= 0.24 under transformers >= 5.
+"""Runs TRL's training scripts (`trl sft|dpo ...`) under `accelerate launch`,
+with a fix for TRL <= 0.24 under transformers >= 5 in every process.
 
 TRL 0.24 (the newest LLaMA-Factory 0.9.5 allows) reads optional packages with
 transformers' `_is_package_available(name)`, which transformers 5 changed to
 return a `(available, version)` tuple: every optional package then counts as
-installed and `trl sft` dies importing `mergekit`. Here the function answers a
-bool again when no version is asked for, then TRL's own `main()` runs.
-    python3 trl_compat.py sft --config sft.yaml"""
+installed and TRL dies importing `mergekit`; its DPO trainer also writes to
+`model.warnings_issued`, which transformers 5 removed. TRL's own CLI starts the training
+script in child processes (`accelerate launch trl/scripts/<method>.py`), where
+a fix made in the parent is gone; so the parent here launches this file as the
+training script, and each child fixes the function, then runs TRL's script.
+This also passes `--num_processes` to accelerate itself: `trl dpo` ignores it
+up to TRL 0.28.
+    python3 trl_compat.py dpo --config dpo.yaml --num_processes 2     (parent)
+    python3 trl_compat.py --run dpo --config dpo.yaml                 (each child)"""
+import os
+import runpy
 import sys
+
+METHODS = ("sft", "dpo")
+# Options of `accelerate launch` that the rendered commands may carry (each with one value).
+LAUNCH_OPTIONS = ("--num_processes", "--config_file", "--main_process_port")
 
 
 def patch():
@@ -29,12 +42,57 @@ def patch():
         import_utils._is_package_available = original
 
 
-def main():
+def add_warnings_issued():
+    """TRL <= 0.24's DPO trainer marks `model.warnings_issued["estimate_tokens"]`, a dict transformers 5
+    no longer gives models: each model gets its own empty one again on first use."""
+    from transformers import PreTrainedModel
+    if hasattr(PreTrainedModel, "warnings_issued"):
+        return
+
+    def warnings_issued(self):
+        return self.__dict__.setdefault("_warnings_issued", {})
+    PreTrainedModel.warnings_issued = property(warnings_issued)
+
+
+def split_launch_args(args):
+    """`dpo --config x.yaml --num_processes 2` -> (method, accelerate args, script args)."""
+    if not args or args[0] not in METHODS:
+        raise SystemExit(f"trl_compat: expected one of {', '.join(METHODS)} first, got {args[:1]}")
+    launch, script, rest = [], [], list(args[1:])
+    while rest:
+        arg = rest.pop(0)
+        if arg in LAUNCH_OPTIONS and rest:
+            launch += [arg, rest.pop(0)]
+        else:
+            script.append(arg)
+    return args[0], launch, script
+
+
+def accelerate_argv(args):
+    """The `accelerate launch` argument list that runs this file's child mode for `args`."""
+    method, launch, script = split_launch_args(args)
+    return launch + [os.path.abspath(__file__), "--run", method] + script
+
+
+def run_child(method, script_args):
     patch()
-    from trl.cli import main as trl_main
-    sys.argv[0] = "trl"
-    return trl_main()
+    add_warnings_issued()
+    script = os.path.join(os.path.dirname(__import__("trl").__file__), "scripts", f"{method}.py")
+    sys.argv = [script] + script_args
+    runpy.run_path(script, run_name="__main__")
+
+
+def main(argv):
+    # This folder (sys.path[0] for a script) holds modules named like common ones (logs, files, ...).
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
+    if argv[:1] == ["--run"]:
+        method, _, script = split_launch_args(argv[1:])
+        return run_child(method, script)
+    from accelerate.commands.launch import launch_command, launch_command_parser
+    launch_command(launch_command_parser().parse_args(accelerate_argv(argv)))
+    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

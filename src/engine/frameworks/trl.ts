@@ -1,6 +1,8 @@
 // TRL: a `trl sft` / `trl dpo` config (YAML keys = CLI flags), run through our launch wrapper,
-// which turns the Trainer's printed log dicts into trainer_log.jsonl and live progress. Several
-// GPUs: TRL's CLI passes accelerate's --num_processes through.
+// which turns the Trainer's printed log dicts into trainer_log.jsonl and live progress. It runs
+// TRL's script under `accelerate launch` itself (trainer/trex_llm/trl_compat.py), so several GPUs'
+// --num_processes reaches accelerate for `dpo` too (TRL's own `trl dpo` drops it up to TRL 0.28).
+// The config's `dtype` key and `datasets:` list need TRL >= 0.23; the wrapper refuses older ones.
 import { header, localModelInputs, nodePaths, trainerLogOutputs, yamlText } from './render';
 import type { LlmTrain } from './trainConfig';
 import type { RenderedFile, StageContext, StagePlan } from './types';

@@ -62,6 +62,13 @@ class LaunchTests(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual([(p["step"], p["total"]) for p in self.progress(r.stdout)], [(5, 15), (10, 15), (15, 15)])
 
+    def test_llamafactory_last_row_without_loss_ends_the_count(self):
+        ckpt = os.path.join(self.dir, "ckpt")
+        final = FAKE_LF + "    f.write(json.dumps({'current_steps': 16, 'total_steps': 16, 'epoch': 1.0}) + '\\n')\n"
+        r = run_cli(self.dir, "launch", "--framework", "llamafactory", "--out", ckpt, "--", sys.executable, self.script(final), ckpt)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.progress(r.stdout)[-1], {"step": 16, "total": 16, "epoch": 1.0})
+
     def test_exit_code_passes_through_and_missing_tool_is_named(self):
         r = run_cli(self.dir, "launch", "--framework", "trl", "--out", "ckpt", "--", sys.executable, "-c", "raise SystemExit(3)")
         self.assertEqual(r.returncode, 3)
@@ -104,3 +111,33 @@ class TrlConfigForTransformersTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as d, mock.patch.object(launch, "_transformers_major", return_value=4):
             path = self._config(d)
             self.assertEqual(launch.adapt_trl_config(["trl", "sft", "--config", path]), ["trl", "sft", "--config", path])
+
+
+class TrlFloorAndLauncherTest(unittest.TestCase):
+    """The rendered TRL config needs TRL >= 0.23; TRL's scripts run under an explicit `accelerate launch`."""
+
+    def test_trl_before_0_23_is_refused_naming_the_version(self):
+        from trex_llm import launch
+        from trex_llm.errors import InputError
+        for old in ("0.22.2", "0.19.0"):
+            with self.assertRaises(InputError) as caught:
+                launch.check_trl_version(old)
+            self.assertIn(f"TRL {old}", str(caught.exception))
+            self.assertIn(">= 0.23", str(caught.exception))
+        for ok in ("0.23.0", "0.24.0", "0.29.1", "1.0.0.dev0"):
+            launch.check_trl_version(ok)
+
+    def test_num_processes_goes_to_accelerate_not_the_script(self):
+        from trex_llm import trl_compat
+        argv = trl_compat.accelerate_argv(["dpo", "--config", "dpo.yaml", "--num_processes", "2"])
+        self.assertEqual(argv[:2], ["--num_processes", "2"])
+        self.assertEqual(argv[2:], [os.path.abspath(trl_compat.__file__), "--run", "dpo", "--config", "dpo.yaml"])
+        from accelerate.commands.launch import launch_command_parser
+        args = launch_command_parser().parse_args(argv)
+        self.assertEqual(args.num_processes, 2)
+        self.assertEqual(args.training_script_args, ["--run", "dpo", "--config", "dpo.yaml"])
+
+    def test_single_process_has_no_launch_options(self):
+        from trex_llm import trl_compat
+        self.assertEqual(trl_compat.accelerate_argv(["sft", "--config", "sft.yaml"]),
+                         [os.path.abspath(trl_compat.__file__), "--run", "sft", "--config", "sft.yaml"])
