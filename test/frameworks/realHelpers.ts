@@ -28,9 +28,13 @@ export function tinyModel(into: string): void {
   assert.equal(r.status, 0, r.stderr);
 }
 
-/** A review text and its label (0 awful, 1 great), as in the tiny model's pretraining corpus. */
-export function review(i: number): { sentence: string; label: number } {
-  return { sentence: `the food was ${i % 2 ? 'great' : 'awful'} number ${i}`, label: i % 2 };
+/**
+ * A review text and its label (0 awful, 1 great), as in the tiny model's pretraining corpus.
+ * `wrong` is the rejected answer of preference (DPO) runs: an off-label word, a preference the tiny
+ * model learns within 12 steps (the other label is too noisy a signal at this size and length).
+ */
+export function review(i: number): { sentence: string; label: number; wrong: string } {
+  return { sentence: `the food was ${i % 2 ? 'great' : 'awful'} number ${i}`, label: i % 2, wrong: 'unsure' };
 }
 
 function reviews(dir: string): void {
@@ -49,7 +53,8 @@ export function experiment(train: JsonObject, options: RealOptions = {}): { exp:
   tinyModel(join(dir, 'tiny'));
   const mapping = { prompt: 'Review: {sentence}', response: 'label' };
   const values = { label: { '0': 'negative', '1': 'positive' } };
-  const recipe = { sources: [{ name: 'main', kind: 'file', path: 'train.jsonl', params: { values } }], mapping, filters: [{ kind: 'dedup' }] };
+  const trainMapping = train.method === 'dpo' ? { ...mapping, rejected: 'wrong' } : mapping;
+  const recipe = { sources: [{ name: 'main', kind: 'file', path: 'train.jsonl', params: { values } }], mapping: trainMapping, filters: [{ kind: 'dedup' }] };
   const spec = {
     name: 'real',
     objective: 'real framework runs',

@@ -4,77 +4,11 @@
 // no hub). Each test asserts what the framework produced: adapter files, a loss that decreases
 // in its own trainer log, a metric in metrics.json. Skips, saying so, only when the venv is absent.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { stringify } from 'yaml';
-import { NodeExecutor } from '../../src/engine/executor/executor';
-import { Experiment, initExperiment, LocalBackend, type JsonObject } from '../../src/engine';
-import { ROOT, tempDir } from '../helpers/cli';
-
-const PYTHON = process.env.TREX_TRAINER_PYTHON ?? join(ROOT, '.venv-trainer', 'bin', 'python');
-const SKIP = existsSync(PYTHON) ? false : `no trainer venv at ${PYTHON}: run .ci/setup.sh (or set TREX_TRAINER_PYTHON)`;
-const ENV = { CUDA_VISIBLE_DEVICES: '', HF_HUB_OFFLINE: '1', HF_DATASETS_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1', TOKENIZERS_PARALLELISM: 'false', OMP_NUM_THREADS: '2' };
-const CACHE = process.env.TREX_CACHE ?? tempDir('trex-real-cache-');
-
-function tinyModel(into: string): void {
-  const r = spawnSync(PYTHON, [join(ROOT, 'trainer', 'trex_llm', 'tiny_model.py'), '--cache', CACHE, '--out', into], { encoding: 'utf8', env: { ...process.env, ...ENV } });
-  assert.equal(r.status, 0, r.stderr);
-}
-
-function reviews(dir: string): void {
-  // `wrong` is the rejected answer of preference (DPO) runs: an off-label word, a preference the tiny
-  // model learns within 12 steps (the other label is too noisy a signal at this size and length).
-  const row = (i: number) => JSON.stringify({ sentence: `the food was ${i % 2 ? 'great' : 'awful'} number ${i}`, label: i % 2, wrong: 'unsure' });
-  writeFileSync(join(dir, 'train.jsonl'), Array.from({ length: 64 }, (_, i) => row(i)).join('\n') + '\n');
-  writeFileSync(join(dir, 'val.jsonl'), Array.from({ length: 10 }, (_, i) => row(100 + i)).join('\n') + '\n');
-}
-
-function experiment(train: JsonObject): { exp: Experiment; id: string } {
-  const dir = tempDir('trex-real-');
-  reviews(dir);
-  tinyModel(join(dir, 'tiny'));
-  const mapping = { prompt: 'Review: {sentence}', response: 'label' };
-  const values = { label: { '0': 'negative', '1': 'positive' } };
-  const trainMapping = train.method === 'dpo' ? { ...mapping, rejected: 'wrong' } : mapping;
-  const recipe = { sources: [{ name: 'main', kind: 'file', path: 'train.jsonl', params: { values } }], mapping: trainMapping, filters: [{ kind: 'dedup' }] };
-  const spec = {
-    name: 'real',
-    objective: 'real framework runs',
-    base_model: './tiny',
-    task: {
-      kind: 'llm',
-      model_params_b: 0.0001,
-      llamafactory_template: 'chatml',
-      eval_data: { validation: { kind: 'file', path: 'val.jsonl' }, mapping, params: { values } },
-      answer: { kind: 'label', labels: ['negative', 'positive'] },
-    },
-    metric: { name: 'accuracy', goal: 'maximize' },
-    evaluation: { validation_size: 10, max_new_tokens: 4 },
-    compute: { backend: 'local', gpu_memory_gib: 80 },
-    baseline: { recipe, train },
-    search_space: [{ path: 'train.learning_rate', values: [0.001, 0.002] }],
-  };
-  initExperiment(dir, stringify(spec));
-  const exp = Experiment.open(dir);
-  const id = exp.createNode({ parent: null, origin: 'root', title: 'baseline', plan: '# baseline\n', config: { recipe, train }, changes: [] });
-  return { exp, id };
-}
-
-const TRAIN = { finetuning: 'lora', learning_rate: 0.01, max_steps: 12, batch_size: 4, gradient_accumulation_steps: 1, max_seq_len: 64, precision: 'fp32', warmup_ratio: 0, lr_scheduler: 'constant', lora: { rank: 8, alpha: 16, dropout: 0, target: 'all' } };
-
-async function runNode(framework: string, extra: JsonObject = {}): Promise<{ exp: Experiment; id: string; ckpt: string; log: string }> {
-  const { exp, id } = experiment({ framework, ...TRAIN, ...extra });
-  mkdirSync(join(exp.dir, '.hf'), { recursive: true });
-  const backend = new LocalBackend({ experimentDir: exp.dir, runnerDir: join(ROOT, 'trainer'), python: PYTHON, cacheDir: join(exp.dir, '.cache') });
-  const executor = new NodeExecutor(exp, backend, { reuse: { dedupe: false, data_cache: true, warm_start: false }, threads: 1, pollMs: 50, env: { ...ENV, HF_HOME: join(exp.dir, '.hf') } });
-  const outcome = await executor.run(id, new AbortController().signal);
-  const logs = ['prepare', 'train', 'evaluate'].map((s) => exp.nodePath(id, 'logs', `${s}.log`)).filter(existsSync);
-  const log = logs.map((p) => readFileSync(p, 'utf8')).join('\n');
-  assert.equal(outcome, 'succeeded', `${exp.tree.get(id).failure?.reason}\n${log.slice(-3000)}`);
-  return { exp, id, ckpt: join(exp.dir, 'nodes', id, 'ckpt'), log };
-}
+import type { Experiment } from '../../src/engine';
+import { runNode, SKIP } from './realHelpers';
 
 /** Losses in the framework's own trainer_log.jsonl (LLaMA-Factory format; written by HF script, wrapper or LLaMA-Factory). */
 function losses(ckpt: string): number[] {
