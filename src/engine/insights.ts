@@ -54,7 +54,7 @@ export function computeInsights(tree: ExperimentTree, opts: InsightsOptions = {}
     const delta = tree.utility(n.result.score) - tree.utility(parent.result.score);
     // Noise of one observation: the SE of a score at this level on this many examples.
     const size = validationSizeOf(n.result, opts.validationSize);
-    const bin = binomialSE((n.result.score + parent.result.score) / 2, size);
+    const bin = binomialSE((n.result.score + parent.result.score) / 2, size, tree.goal);
     const obsSe = bin === undefined ? repSd : Math.max(bin, repSd ?? 0);
     for (const ch of n.changes) {
       const key = changeKey(ch.path, ch.to);

@@ -9,10 +9,13 @@ export type EffectVerdict = 'helped' | 'hurt' | 'within noise';
 /** Paths that only re-draw randomness: a child that changes nothing else is a replicate of its parent. */
 const SEED_PATHS = new Set(['train.seed', 'recipe.seed']);
 
-/** sqrt(p(1-p)/n) for a score that is a rate; undefined for other metrics or an unknown size. */
-export function binomialSE(p: number, n: number | undefined): number | undefined {
-  if (n === undefined || !(n > 0) || !Number.isFinite(p) || p < 0 || p > 1) return undefined;
-  return Math.sqrt((p * (1 - p)) / n);
+/** sqrt(p(1-p)/n) for a score that is a rate (p kept half an example from 0 and 1); undefined for other metrics or an unknown size. */
+export function binomialSE(p: number, n: number | undefined, goal: 'maximize' | 'minimize' = 'maximize'): number | undefined {
+  // A rate (share of examples right) is maximised; a minimised score is a loss or an error measure.
+  if (goal !== 'maximize' || n === undefined || !(n > 0) || !Number.isFinite(p) || p < 0 || p > 1) return undefined;
+  // 0/n or n/n does not mean zero noise: keep p at least half an example away from 0 and 1.
+  const q = Math.min(Math.max(p, 0.5 / n), 1 - 0.5 / n);
+  return Math.sqrt((q * (1 - q)) / n);
 }
 
 /** The validation size a result was measured on: metrics.json's validation.n, else the spec's. */

@@ -145,6 +145,7 @@ export class LlmProposer implements Proposer {
       researchText: exp.readText(RESEARCH_FILE) ?? '',
       badCasesText: exp.readText(`nodes/${parentId}/${BAD_CASES_FILE}`) ?? '',
       parentPlan: exp.readText(`nodes/${parentId}/${NODE_FILES.plan}`) ?? '',
+      budget: ctx.budget,
     });
     const messages: ChatMessage[] = [
       { role: 'system', content: PROPOSER_SYSTEM },
