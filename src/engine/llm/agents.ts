@@ -1,7 +1,9 @@
 // Wires the agents to a running experiment: after each result, bad-case analysis and insight
 // distillation; after each failure, an Executor debugging session whose verified fix queues the
-// node again. Work runs one task at a time off the event stream; the proposer awaits idle() so it
-// always proposes from up-to-date insights. Every task's LLM usage is emitted as a usage event.
+// node again. Analysis (bad cases, distillation) and debugging run on two separate queues, one
+// task at a time each: the proposer awaits analysisIdle() so it proposes from up-to-date insights,
+// and never waits for a debugging session of some other node (which can take many minutes while
+// training slots sit idle). Every task's LLM usage is emitted as a usage event.
 import type { Backend } from '../backends/backend';
 import { runNode } from '../actions';
 import type { Experiment } from '../experiment';
@@ -36,7 +38,8 @@ export function reportUsage(exp: Experiment, meter: UsageMeter, role: LlmRole, n
 }
 
 export class LlmAgents {
-  private queue: Promise<void> = Promise.resolve();
+  private analysis: Promise<void> = Promise.resolve();
+  private debugging: Promise<void> = Promise.resolve();
   private distillQueued = false;
   private readonly unsubscribe: () => void;
   private disposed = false;
@@ -48,13 +51,24 @@ export class LlmAgents {
     this.unsubscribe = exp.onEvent((e) => this.onEvent(e));
   }
 
-  /** Resolves when every queued analysis, distillation and debugging session is done. */
-  async idle(): Promise<void> {
+  /** Resolves when every queued bad-case analysis and distillation is done (debugging may still run). */
+  async analysisIdle(): Promise<void> {
     let last: Promise<void>;
     do {
-      last = this.queue;
+      last = this.analysis;
       await last;
-    } while (last !== this.queue);
+    } while (last !== this.analysis);
+  }
+
+  /** Resolves when every queued analysis, distillation and debugging session is done. */
+  async idle(): Promise<void> {
+    let a: Promise<void>;
+    let d: Promise<void>;
+    do {
+      a = this.analysis;
+      d = this.debugging;
+      await Promise.all([a, d]);
+    } while (a !== this.analysis || d !== this.debugging);
   }
 
   async close(): Promise<void> {
@@ -66,29 +80,31 @@ export class LlmAgents {
   private onEvent(e: TreeEvent): void {
     if (this.disposed) return;
     if (e.type === 'node_result') {
-      if (this.opts.badCases !== false && !e.result.reusedFrom) this.enqueue(() => this.badCases(e.id));
+      if (this.opts.badCases !== false && !e.result.reusedFrom) this.enqueue('analysis', () => this.badCases(e.id));
       this.queueDistill();
     } else if (e.type === 'node_failed') {
-      if (this.opts.debugFailures ?? !!this.opts.backend) this.enqueue(() => this.debug(e.id));
+      if (this.opts.debugFailures ?? !!this.opts.backend) this.enqueue('debugging', () => this.debug(e.id));
       this.queueDistill();
     }
   }
 
-  private enqueue(task: () => Promise<void>): void {
-    this.queue = this.queue.then(async () => {
+  private enqueue(queue: 'analysis' | 'debugging', task: () => Promise<void>): void {
+    const run = async () => {
       if (this.opts.signal?.aborted) return;
       try {
         await task();
       } catch (e) {
         this.opts.onNotice?.(`LLM agent task failed: ${describeError(e)}`);
       }
-    });
+    };
+    if (queue === 'analysis') this.analysis = this.analysis.then(run);
+    else this.debugging = this.debugging.then(run);
   }
 
   private queueDistill(): void {
     if (this.opts.distill === false || this.distillQueued) return;
     this.distillQueued = true;
-    this.enqueue(async () => {
+    this.enqueue('analysis', async () => {
       this.distillQueued = false;
       const usage = zeroTotals();
       try {

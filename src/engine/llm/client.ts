@@ -16,6 +16,7 @@ import { LlmError } from './errors';
 import { redact, registerSecret } from '../secrets';
 import { compileSchema, isPlainObject, parseJsonReply, type JsonSchema } from './jsonValidation';
 import { addUsage, type CallUsage, type UsageMeter, type UsageTotals } from './usage';
+import { CHARS_PER_TOKEN } from './tokenEstimate';
 
 export type ChatMessage = ChatCompletionMessageParam;
 
@@ -74,8 +75,6 @@ export interface StructuredResult<T> {
   /** Problems of the attempts that were rejected, in order. */
   rejected: string[];
 }
-
-const CHARS_PER_TOKEN = 4;
 
 /** Reasoning models take max_completion_tokens and no temperature; older servers want max_tokens. */
 function usesCompletionTokens(model: string): boolean {

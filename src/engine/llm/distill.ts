@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GUIDANCE_FILE, INSIGHTS_FILE, writeFileAtomic, type Experiment } from '../experiment';
 import { computeInsights, describeChanges, renderInsights } from '../insights';
+import { specValidationSize } from '../metricNoise';
 import type { TreeNode } from '../tree/tree';
 import type { LlmClient } from './client';
 import { describeError } from './errors';
@@ -91,7 +92,7 @@ function cleanList(xs: string[]): string[] {
 
 export function renderDistilled(exp: Experiment, lessons: Lessons | undefined, note: string, maxChars: number): string {
   const tree = exp.tree;
-  const measured = renderInsights(tree, computeInsights(tree), 20).split('\n');
+  const measured = renderInsights(tree, computeInsights(tree, { validationSize: specValidationSize(exp.spec) }), 20).split('\n');
   const header = measured.slice(0, measured.indexOf('## Changes that helped')).join('\n').trim();
   let body = measured.slice(measured.indexOf('## Changes that helped')).join('\n').trim();
   const lessonText = lessons
@@ -131,7 +132,7 @@ export async function distillWithClient(exp: Experiment, client: LlmClient, opts
   } else {
     const newest = fresh.slice(-MAX_NEW);
     try {
-      const measured = renderInsights(exp.tree, computeInsights(exp.tree), 20);
+      const measured = renderInsights(exp.tree, computeInsights(exp.tree, { validationSize: specValidationSize(exp.spec) }), 20);
       const guidance = exp.readText(GUIDANCE_FILE) ?? '';
       const r = await client.structured<Lessons>({
         role: 'distiller',

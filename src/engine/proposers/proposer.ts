@@ -4,6 +4,7 @@ import type { Experiment } from '../experiment';
 import type { Insights } from '../insights';
 import type { Rng } from '../search/rng';
 import type { NodeConfig } from '../spec/paths';
+import type { Budget } from '../spec/types';
 import type { EdgeChange } from '../tree/events';
 
 export interface Proposal {
@@ -22,6 +23,8 @@ export interface ProposalContext {
   /** Config hashes already in the tree: proposing one again would be wasted work. */
   knownHashes: Set<string>;
   guidance: string;
+  /** The search's budget (the spec's, or the one the run was started with). */
+  budget?: Budget;
   signal?: AbortSignal;
 }
 

@@ -8,6 +8,7 @@ import { configHash, GUIDANCE_FILE, INSIGHTS_FILE, type Experiment } from '../ex
 import { NodeExecutor, type NodeOutcome } from '../executor/executor';
 import type { StageProgress } from '../executor/progress';
 import { computeInsights, renderInsights } from '../insights';
+import { specValidationSize } from '../metricNoise';
 import type { Proposal, Proposer } from '../proposers/proposer';
 import { getPath } from '../spec/paths';
 import { OfflineProposer } from '../proposers/offline';
@@ -206,7 +207,7 @@ export class Search {
       const remaining = this.budget.max_runs !== undefined ? this.budget.max_runs - tree.runsSpent() - this.running.size : Infinity;
       const k = Math.max(1, Math.min(this.settings.children_per_expansion, remaining));
       const knownHashes = new Set([...tree.nodes.values()].map((n) => n.configHash));
-      const ctx = { exp, parentId, k, rng: this.rng, insights: computeInsights(tree), knownHashes, guidance: exp.readText(GUIDANCE_FILE) ?? '', signal };
+      const ctx = { exp, parentId, k, rng: this.rng, insights: computeInsights(tree, { validationSize: specValidationSize(exp.spec) }), knownHashes, guidance: exp.readText(GUIDANCE_FILE) ?? '', budget: this.budget, signal };
       const result = await proposer.propose(ctx);
       if (result.usage && (result.usage.tokens > 0 || result.usage.costUsd > 0)) {
         exp.emit({ type: 'usage', id: parentId, role: 'researcher', tokens: result.usage.tokens, costUsd: result.usage.costUsd });
@@ -317,6 +318,6 @@ export class Search {
   private writeInsights(): void {
     if (this.opts.writeInsights === false) return;
     const tree = this.exp.tree;
-    writeFileSync(join(this.exp.dir, INSIGHTS_FILE), renderInsights(tree, computeInsights(tree)));
+    writeFileSync(join(this.exp.dir, INSIGHTS_FILE), renderInsights(tree, computeInsights(tree, { validationSize: specValidationSize(this.exp.spec) })));
   }
 }

@@ -67,7 +67,7 @@ export const PROPOSAL_SCHEMA = {
 
 export interface LlmProposerOptions {
   client: LlmClient;
-  /** Analysis of results and failures; awaited before each proposal so its output is in. */
+  /** Analysis of results and failures; its analyses (not its debugging) are awaited before each proposal. */
   agents?: LlmAgents;
   /** Runs literature and data research when research.md is missing (default: config.research.enabled). */
   research?: boolean;
@@ -105,7 +105,8 @@ export class LlmProposer implements Proposer {
     const dropped: { reason: string }[] = [];
     const proposals: Proposal[] = [];
     try {
-      await this.opts.agents?.idle();
+      // Bad cases and insights must be in; debugging of other nodes must not hold proposals up.
+      await this.opts.agents?.analysisIdle();
       await this.researchOnce(ctx, collector);
       await this.proposeInto(ctx, proposals, dropped, collector);
     } catch (e) {
@@ -144,6 +145,7 @@ export class LlmProposer implements Proposer {
       researchText: exp.readText(RESEARCH_FILE) ?? '',
       badCasesText: exp.readText(`nodes/${parentId}/${BAD_CASES_FILE}`) ?? '',
       parentPlan: exp.readText(`nodes/${parentId}/${NODE_FILES.plan}`) ?? '',
+      budget: ctx.budget,
     });
     const messages: ChatMessage[] = [
       { role: 'system', content: PROPOSER_SYSTEM },

@@ -1,0 +1,60 @@
+// A short real search with the LLM Researcher for tests: the fake OpenAI server and the fake
+// research APIs started around the test file, the environment pointing at them, and a greedy
+// one-slot search over the micro task on the local backend.
+import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
+import { Search, type Experiment, type SearchSummary } from '../../src/engine';
+import { selectProposer } from '../../src/engine/llm';
+import { FakeOpenAI } from './fakeOpenAI';
+import { FakeResearchApis } from './fakeResearchApis';
+import { cleanupTempDirs } from './helpers';
+import { testBackend } from './testBackend';
+
+export interface FakeServers {
+  fake: FakeOpenAI;
+  apis: FakeResearchApis;
+}
+
+/** Starts both fakes before the file's tests and stops them (and removes temp dirs) after. */
+export function useFakeServers(): FakeServers {
+  const servers = {} as FakeServers;
+  before(async () => {
+    servers.fake = await FakeOpenAI.start();
+    servers.apis = await FakeResearchApis.start();
+  });
+  after(async () => {
+    await servers.fake.close();
+    await servers.apis.close();
+    if (!process.env.TREX_KEEP_TMP) cleanupTempDirs();
+  });
+  return servers;
+}
+
+/** Runs `trex run --proposer llm`'s search in-process: greedy, one slot, one child per expansion. */
+export async function runLlmSearch(exp: Experiment, s: FakeServers, o: { maxRuns: number; timeoutMs?: number; onStopped?: () => void }): Promise<SearchSummary> {
+  process.env.TREX_PYTHON ??= '/usr/bin/python3';
+  const env = {
+    TREX_LLM_API_KEY: 'sk-search-test',
+    TREX_LLM_BASE_URL: s.fake.baseURL,
+    TREX_LLM_MODEL: 'gpt-4o-mini',
+    TREX_LLM_TIMEOUT_MS: String(o.timeoutMs ?? 5000),
+    TREX_LLM_MAX_RETRIES: '0',
+    TREX_ARXIV_URL: s.apis.baseURL,
+    TREX_SEMANTIC_SCHOLAR_URL: s.apis.baseURL,
+    TREX_HF_URL: s.apis.baseURL,
+  };
+  const backend = await testBackend(exp.dir);
+  const choice = selectProposer(exp, { requested: 'llm', env, backend });
+  assert.equal(choice.proposer.name, 'llm', choice.notice);
+  const search = new Search(exp, { backend, proposer: choice.proposer, policy: 'greedy', parallel: 1, budget: { max_runs: o.maxRuns }, settings: { children_per_expansion: 1 }, writeInsights: false, pollMs: 50 });
+  try {
+    return await search.run(new AbortController().signal);
+  } finally {
+    o.onStopped?.(); // before close(), which waits for the agents' pending work
+    await choice.llm!.close();
+    await backend.close();
+  }
+}
+
+/** A proposal that changes one path, as the model would send it. */
+export const oneEditIdea = (title: string, path: string, v: unknown) => ({ title, hypothesis: `${title} helps`, rationale: 'r', evidence: [], edits: [{ path, value_json: JSON.stringify(v) }] });
