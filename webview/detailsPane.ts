@@ -6,7 +6,7 @@ import { drawLossChart } from './lossChart';
 import type { NodeDetails, NodeView, StageProgressView, StageNameView } from './protocol';
 import { formatElapsed, formatScore } from './renderer';
 
-export type NodeAction = 'run' | 'fork' | 'prune' | 'unprune' | 'approve' | 'reject' | 'openPlan' | 'openRecipe' | 'openTrain' | 'openFolder' | 'compare';
+export type NodeAction = 'run' | 'fork' | 'prune' | 'unprune' | 'approve' | 'reject' | 'openPlan' | 'openRecipe' | 'openTrain' | 'openFolder' | 'compare' | 'export';
 
 export interface DetailsCallbacks {
   action(action: NodeAction, id: string): void;
@@ -150,6 +150,7 @@ export class DetailsPane {
     add('openTrain', 'Train');
     add('openFolder', 'Folder');
     if (n.parent) add('compare', 'Compare with parent');
+    if (n.status === 'succeeded') add('export', 'Export…', false, 'a bundle that reproduces this node without TREX (trex export)');
     return bar;
   }
 }

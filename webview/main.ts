@@ -180,6 +180,9 @@ function runAction(action: NodeAction, id: string): void {
     case 'compare':
       void send('compareWithParent', { id });
       break;
+    case 'export':
+      void send('exportNode', { id });
+      break;
     default:
       break;
   }

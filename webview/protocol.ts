@@ -129,6 +129,8 @@ export interface WebviewRequests {
   openNodeFile: [{ id: string; file: NodeFile }, void];
   openStageLog: [{ id: string; stage: StageNameView | null }, void];
   compareWithParent: [{ id: string }, void];
+  /** Export the node as a bundle that reproduces it without TREX (the host asks where). */
+  exportNode: [{ id: string }, void];
   compareNodes: [{ ids: string[] }, CompareData];
   knobTable: [Record<string, never>, KnobTable];
   experimentOverview: [Record<string, never>, ExperimentOverview];
@@ -170,6 +172,7 @@ const REQUEST_TYPES: readonly RequestType[] = [
   'openNodeFile',
   'openStageLog',
   'compareWithParent',
+  'exportNode',
   'compareNodes',
   'knobTable',
   'experimentOverview',

@@ -133,6 +133,18 @@ test('Prune and Fork in the details pane send pruneNode and forkNode', async () 
   await wv.page.waitForFunction((pid) => window.__trex!.model.excluded[window.__trex!.model.index.get(pid)!] === 1, id);
 });
 
+test('Export… on a finished node sends exportNode; nodes without a result have no Export button', async () => {
+  const done = snapshot.nodes.find((n) => n.status === 'succeeded')!;
+  await wv.page.evaluate((id) => window.__trex!.view.select(id, false), done.id);
+  await wv.page.locator('#details button[data-action="export"]').click();
+  await wv.page.waitForFunction(() => (window as unknown as { __sent: { type: string }[] }).__sent.some((m) => m.type === 'exportNode'));
+  assert.deepEqual((await requests('exportNode')).at(-1)?.data, { id: done.id });
+  const pending = snapshot.nodes.find((n) => n.status !== 'succeeded')!;
+  await wv.page.evaluate((id) => window.__trex!.view.select(id, false), pending.id);
+  await wv.page.waitForFunction((id) => document.querySelector('#details')?.textContent?.includes(id), pending.id);
+  assert.equal(await wv.page.locator('#details button[data-action="export"]').count(), 0);
+});
+
 test('a running node patch redraws it in the running colour; the zoomed view shows labels and the selection', async () => {
   const id = (await selected())!;
   const running = { ...snapshot.nodes.find((n) => n.parent === snapshot.meta.bestPath[1])!, status: 'running' as const, stage: 'train' as const, score: null, updatedAt: Date.now() };

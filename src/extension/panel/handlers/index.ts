@@ -5,6 +5,7 @@ import { approveNode } from './approveNode';
 import { compareNodes } from './compareNodes';
 import { compareWithParent } from './compareWithParent';
 import { experimentOverview } from './experimentOverview';
+import { exportNode } from './exportNode';
 import { forkNode } from './forkNode';
 import { knobTable } from './knobTable';
 import { nodeDetails } from './nodeDetails';
@@ -28,6 +29,7 @@ export const requestHandlers: { [T in RequestType]: RequestHandler<T> } = {
   openNodeFile,
   openStageLog,
   compareWithParent,
+  exportNode,
   compareNodes,
   knobTable,
   experimentOverview,
