@@ -9,6 +9,10 @@ export interface SelectionContext {
   rng: Rng;
   /** True when the proposer has nothing new to offer from this node. */
   isExhausted: (id: string) => boolean;
+  /** Training runs the budget still allows (not yet started); absent when runs are not limited. */
+  runsLeft?: number;
+  /** The whole budget in training runs (spent and left); absent when runs are not limited. */
+  runsBudget?: number;
 }
 
 export interface SelectionPolicy {

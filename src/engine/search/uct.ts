@@ -1,4 +1,4 @@
-// MCTS-style selection (UCT) with progressive widening.
+// MCTS-style selection (UCT) with progressive widening; greedy when the budget is small.
 //
 // Every finished node is a visit with a reward in [0,1] (normalized score; failures 0). A node's
 // value is the best reward in its subtree (max backup: we look for the single best fine-tune, not
@@ -6,6 +6,12 @@
 // parallel slots spread out. Descending from the root, a node is expanded when it may still take
 // children under progressive widening — children allowed = per_expansion × ceil(k · N^alpha) —
 // otherwise the search descends into the child with the highest value + c·sqrt(ln N / N_child).
+//
+// A budget of at most SMALL_BUDGET runs (baseline included) is too short for exploration to pay
+// off: with 8 runs, UCT spent its last runs re-widening the root while its best child waited. For
+// such budgets UCT expands the best node so far (greedy hill-climbing); longer budgets keep full
+// UCT, which explores more and wins there. Chosen on the addition and dates grids only
+// (bench/tuneSearch.ts); extraction and sentiment are held out in the benchmark.
 import { expandable, normalizedRewards, type SelectionContext, type SelectionPolicy } from './policy';
 import type { TreeNode } from '../tree/tree';
 
@@ -13,6 +19,9 @@ interface Stats {
   visits: number; // finished nodes in the subtree plus in-flight ones
   best: number; // max reward in the subtree
 }
+
+/** Budgets (in training runs) up to this size are searched greedily. */
+export const SMALL_BUDGET = 8;
 
 export const uctPolicy: SelectionPolicy = {
   name: 'uct',
@@ -42,6 +51,12 @@ export const uctPolicy: SelectionPolicy = {
     const { k, alpha } = settings.widening;
     const perExpansion = settings.children_per_expansion;
     const c = settings.exploration;
+
+    if (ctx.runsBudget !== undefined && ctx.runsBudget <= SMALL_BUDGET) {
+      let best: string | null = null;
+      for (const id of canExpand) if (best === null || rewards.get(id)! > rewards.get(best)! || (rewards.get(id) === rewards.get(best) && id < best)) best = id;
+      return best;
+    }
 
     const descend = (n: TreeNode): string | null => {
       if (tree.isPruned(n.id)) return null;
