@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     log(`efficiency: ${tasks.join(', ')}`);
     const tables = [];
     for (const t of tasks) tables.push({ name: t, specText: specOf(t), table: await loadOrComputeGrid(join(examplesDir(), t), gridDir, work, log) });
-    const eff = await benchEfficiency(tables, quick ? 3 : 20, 16);
+    const eff = await benchEfficiency(tables, quick ? 3 : 20, 16, log);
     rows.push(...eff.rows);
     for (const c of eff.charts) {
       const files = await writeChart(join(outDir, c.name), lineChartSvg(c.title, 'training runs', 'regret (1 − normalized best)', c.series, [0, 1]));
