@@ -19,6 +19,8 @@ export interface SelectionPolicy {
   readonly name: string;
   /** The node to expand, or null when no node can be expanded now. */
   select(ctx: SelectionContext): string | null;
+  /** How many children the next expansion proposes, when the policy wants other than children_per_expansion. */
+  childrenPerExpansion?(ctx: SelectionContext): number | undefined;
 }
 
 /** A node can be expanded if it ran successfully, is not pruned and still has ideas left. */

@@ -9,7 +9,8 @@
 //
 // A budget of at most SMALL_BUDGET runs (baseline included) is too short for exploration to pay
 // off: with 8 runs, UCT spent its last runs re-widening the root while its best child waited. For
-// such budgets UCT expands the best node so far (greedy hill-climbing); longer budgets keep full
+// such budgets UCT expands the best node so far, one child at a time so every run informs the next
+// choice (greedy hill-climbing); longer budgets keep full
 // UCT, which explores more and wins there. Chosen on the addition and dates grids only
 // (bench/tuneSearch.ts); extraction and sentiment are held out in the benchmark.
 import { expandable, normalizedRewards, type SelectionContext, type SelectionPolicy } from './policy';
@@ -23,8 +24,13 @@ interface Stats {
 /** Budgets (in training runs) up to this size are searched greedily. */
 export const SMALL_BUDGET = 8;
 
+const smallBudget = (ctx: SelectionContext) => ctx.runsBudget !== undefined && ctx.runsBudget <= SMALL_BUDGET;
+
 export const uctPolicy: SelectionPolicy = {
   name: 'uct',
+  childrenPerExpansion(ctx: SelectionContext): number | undefined {
+    return smallBudget(ctx) ? 1 : undefined;
+  },
   select(ctx: SelectionContext): string | null {
     const { tree, settings } = ctx;
     if (!tree.root) return null;
@@ -52,7 +58,7 @@ export const uctPolicy: SelectionPolicy = {
     const perExpansion = settings.children_per_expansion;
     const c = settings.exploration;
 
-    if (ctx.runsBudget !== undefined && ctx.runsBudget <= SMALL_BUDGET) {
+    if (smallBudget(ctx)) {
       let best: string | null = null;
       for (const id of canExpand) if (best === null || rewards.get(id)! > rewards.get(best)! || (rewards.get(id) === rewards.get(best) && id < best)) best = id;
       return best;

@@ -96,3 +96,11 @@ test('uct with a small budget skips exhausted, failed and pruned nodes and break
   assert.equal(select('uct', ctx(t, {}, ['a'], { runsLeft: 4, runsBudget: 8 })), 'd');
   assert.equal(select('uct', ctx(t, {}, ['a', 'd', 'r'], { runsLeft: 4, runsBudget: 8 })), null);
 });
+
+test('uct proposes one child per expansion within a budget of 8 runs and the configured number beyond', () => {
+  const t = new TreeBuilder().node('r', null, 0.3).build();
+  const uct = policyByName('uct');
+  assert.equal(uct.childrenPerExpansion?.(ctx(t, {}, [], { runsLeft: 7, runsBudget: 8 })), 1);
+  assert.equal(uct.childrenPerExpansion?.(ctx(t, {}, [], { runsLeft: 15, runsBudget: 16 })), undefined);
+  assert.equal(uct.childrenPerExpansion?.(ctx(t)), undefined, 'no run budget: children_per_expansion');
+});
