@@ -2,7 +2,7 @@
 # Installs what TREX needs on Debian/Ubuntu, skipping what is already there.
 #   .ci/setup.sh demo    python3-torch + OpenBLAS, node modules, build
 #   .ci/setup.sh tests   the above plus the test tools (OpenSSH server, Chromium)
-#   .ci/setup.sh bench   the same tools, for the benchmarks
+#   .ci/setup.sh bench   the same tools, for the benchmarks, and Optuna in .venv-bench
 # Every mode also makes the trainer venv .venv-trainer (trainer/requirements.txt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,6 +60,16 @@ if [ "$(cat "$venv/.trex-requirements.sha256" 2>/dev/null)" != "$req_hash" ]; th
     "$venv/bin/python" -c 'import torchaudio'
   fi
   echo "$req_hash" > "$venv/.trex-requirements.sha256"
+fi
+
+# The benchmarks compare against Optuna (bench/optuna_driver.py): a small venv of its own
+# (.venv-bench, bench/requirements.txt), so the trainer venv is not rebuilt for it.
+bench_hash=$(sha256sum bench/requirements.txt | cut -d' ' -f1)
+if [ "$mode" = bench ] && [ "$(cat .venv-bench/.trex-requirements.sha256 2>/dev/null)" != "$bench_hash" ]; then
+  echo "Installing the benchmark environment in .venv-bench (bench/requirements.txt)"
+  python3 -m venv .venv-bench  # idempotent on an existing venv
+  .venv-bench/bin/python -m pip install -q --disable-pip-version-check -r bench/requirements.txt
+  echo "$bench_hash" > .venv-bench/.trex-requirements.sha256
 fi
 
 node esbuild.mjs

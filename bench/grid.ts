@@ -118,3 +118,11 @@ export async function loadOrComputeGrid(exampleDir: string, cacheDir: string, wo
 export function copyExample(exampleDir: string, to: string): void {
   cpSync(join(exampleDir, 'trex.yaml'), join(to, 'trex.yaml'));
 }
+
+/** Maps a utility (score, negated when minimizing) to [0,1] between the grid's baseline (first entry) and its best. */
+export function utilityNormalizer(table: GridTable, goal: 'maximize' | 'minimize'): (utility: number) => number {
+  const util = (s: number) => (goal === 'minimize' ? -s : s);
+  const oracle = Math.max(...table.entries.map((e) => util(e.score)));
+  const root = util(table.entries[0].score);
+  return (u) => (oracle > root ? Math.max(0, (u - root) / (oracle - root)) : 1);
+}

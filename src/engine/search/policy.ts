@@ -9,12 +9,18 @@ export interface SelectionContext {
   rng: Rng;
   /** True when the proposer has nothing new to offer from this node. */
   isExhausted: (id: string) => boolean;
+  /** Training runs the budget still allows (not yet started); absent when runs are not limited. */
+  runsLeft?: number;
+  /** The whole budget in training runs (spent and left); absent when runs are not limited. */
+  runsBudget?: number;
 }
 
 export interface SelectionPolicy {
   readonly name: string;
   /** The node to expand, or null when no node can be expanded now. */
   select(ctx: SelectionContext): string | null;
+  /** How many children the next expansion proposes, when the policy wants other than children_per_expansion. */
+  childrenPerExpansion?(ctx: SelectionContext): number | undefined;
 }
 
 /** A node can be expanded if it ran successfully, is not pruned and still has ideas left. */

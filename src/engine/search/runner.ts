@@ -198,14 +198,15 @@ export class Search {
     // In approval mode, wait for the user's verdict on the last proposals before proposing more.
     if (this.settings.approval && [...tree.nodes.values()].some((n) => n.status === 'awaiting_approval')) return false;
     for (let tries = 0; tries < 50; tries++) {
-      const selected = policy.select({ tree, settings: this.settings, rng: this.rng, isExhausted: (id) => this.exhausted.has(id) });
+      const remaining = this.budget.max_runs !== undefined ? this.budget.max_runs - tree.runsSpent() - this.running.size : Infinity;
+      const selection = { tree, settings: this.settings, rng: this.rng, isExhausted: (id: string) => this.exhausted.has(id), runsLeft: Number.isFinite(remaining) ? remaining : undefined, runsBudget: this.budget.max_runs };
+      const selected = policy.select(selection);
       const parentId = selected ?? this.speculativeParent();
       if (!parentId) return false;
       // A running parent has no score or bad cases yet: an LLM would propose blind, so a
       // speculative expansion is the offline proposer's.
       const proposer = selected === null && this.fallback ? this.fallback : this.opts.proposer;
-      const remaining = this.budget.max_runs !== undefined ? this.budget.max_runs - tree.runsSpent() - this.running.size : Infinity;
-      const k = Math.max(1, Math.min(this.settings.children_per_expansion, remaining));
+      const k = Math.max(1, Math.min(policy.childrenPerExpansion?.(selection) ?? this.settings.children_per_expansion, remaining));
       const knownHashes = new Set([...tree.nodes.values()].map((n) => n.configHash));
       const ctx = { exp, parentId, k, rng: this.rng, insights: computeInsights(tree, { validationSize: specValidationSize(exp.spec) }), knownHashes, guidance: exp.readText(GUIDANCE_FILE) ?? '', budget: this.budget, signal };
       const result = await proposer.propose(ctx);

@@ -1,4 +1,4 @@
-// MCTS-style selection (UCT) with progressive widening.
+// MCTS-style selection (UCT) with progressive widening; greedy when the budget is small.
 //
 // Every finished node is a visit with a reward in [0,1] (normalized score; failures 0). A node's
 // value is the best reward in its subtree (max backup: we look for the single best fine-tune, not
@@ -6,6 +6,13 @@
 // parallel slots spread out. Descending from the root, a node is expanded when it may still take
 // children under progressive widening — children allowed = per_expansion × ceil(k · N^alpha) —
 // otherwise the search descends into the child with the highest value + c·sqrt(ln N / N_child).
+//
+// A budget of at most SMALL_BUDGET runs (baseline included) is too short for exploration to pay
+// off: with 8 runs, UCT spent its last runs re-widening the root while its best child waited. For
+// such budgets UCT expands the best node so far, one child at a time so every run informs the next
+// choice (greedy hill-climbing); longer budgets keep full
+// UCT, which explores more and wins there. Chosen on the addition and dates grids only
+// (bench/tuneSearch.ts); extraction and sentiment are held out in the benchmark.
 import { expandable, normalizedRewards, type SelectionContext, type SelectionPolicy } from './policy';
 import type { TreeNode } from '../tree/tree';
 
@@ -14,8 +21,16 @@ interface Stats {
   best: number; // max reward in the subtree
 }
 
+/** Budgets (in training runs) up to this size are searched greedily. */
+export const SMALL_BUDGET = 8;
+
+const smallBudget = (ctx: SelectionContext) => ctx.runsBudget !== undefined && ctx.runsBudget <= SMALL_BUDGET;
+
 export const uctPolicy: SelectionPolicy = {
   name: 'uct',
+  childrenPerExpansion(ctx: SelectionContext): number | undefined {
+    return smallBudget(ctx) ? 1 : undefined;
+  },
   select(ctx: SelectionContext): string | null {
     const { tree, settings } = ctx;
     if (!tree.root) return null;
@@ -42,6 +57,12 @@ export const uctPolicy: SelectionPolicy = {
     const { k, alpha } = settings.widening;
     const perExpansion = settings.children_per_expansion;
     const c = settings.exploration;
+
+    if (smallBudget(ctx)) {
+      let best: string | null = null;
+      for (const id of canExpand) if (best === null || rewards.get(id)! > rewards.get(best)! || (rewards.get(id) === rewards.get(best) && id < best)) best = id;
+      return best;
+    }
 
     const descend = (n: TreeNode): string | null => {
       if (tree.isPruned(n.id)) return null;

@@ -5,9 +5,9 @@ import { policyByName } from '../../../src/engine/search/policies';
 import type { ExperimentTree } from '../../../src/engine';
 import { TreeBuilder } from '../../helpers/treeBuilder';
 
-function ctx(tree: ExperimentTree, over: Partial<ReturnType<typeof searchSettings>> = {}, exhausted: string[] = []): SelectionContext {
+function ctx(tree: ExperimentTree, over: Partial<ReturnType<typeof searchSettings>> = {}, exhausted: string[] = [], budget: Pick<SelectionContext, 'runsLeft' | 'runsBudget'> = {}): SelectionContext {
   const settings = { ...searchSettings({ search: {} } as unknown as TaskSpec), ...over };
-  return { tree, settings, rng: new Rng(1), isExhausted: (id) => exhausted.includes(id) };
+  return { tree, settings, rng: new Rng(1), isExhausted: (id) => exhausted.includes(id), ...budget };
 }
 
 const select = (p: PolicyName, c: SelectionContext) => policyByName(p).select(c);
@@ -80,4 +80,27 @@ test('uct skips pruned subtrees and returns null when nothing is expandable', ()
   const none = new TreeBuilder().node('r', null, 'failed').build();
   assert.equal(select('uct', ctx(none)), null);
   assert.equal(select('greedy', ctx(none)), null);
+});
+
+test('uct with a budget of 8 runs expands the best child before the root gets a fourth child', () => {
+  // Five visits let the root widen (3 × ceil(0.5·√5) = 6 children allowed) without a budget.
+  const t = new TreeBuilder().node('r', null, 0.3).node('a', 'r', 0.4).node('b', 'r', 0.6).node('c', 'r', 0.5).node('a1', 'a', 0.35).build();
+  assert.equal(select('uct', ctx(t)), 'r', 'unbounded: the root widens');
+  assert.equal(select('uct', ctx(t, {}, [], { runsLeft: 3, runsBudget: 8 })), 'b', 'budget 8: the best node is expanded');
+  assert.equal(select('uct', ctx(t, {}, [], { runsLeft: 11, runsBudget: 16 })), 'r', 'budget 16: full UCT');
+});
+
+test('uct with a small budget skips exhausted, failed and pruned nodes and breaks ties by id', () => {
+  const t = new TreeBuilder().node('r', null, 0.3).node('a', 'r', 0.6).node('b', 'r', 0.9).node('c', 'r', 'failed').node('d', 'r', 0.6).prune('b').build();
+  assert.equal(select('uct', ctx(t, {}, [], { runsLeft: 4, runsBudget: 8 })), 'a');
+  assert.equal(select('uct', ctx(t, {}, ['a'], { runsLeft: 4, runsBudget: 8 })), 'd');
+  assert.equal(select('uct', ctx(t, {}, ['a', 'd', 'r'], { runsLeft: 4, runsBudget: 8 })), null);
+});
+
+test('uct proposes one child per expansion within a budget of 8 runs and the configured number beyond', () => {
+  const t = new TreeBuilder().node('r', null, 0.3).build();
+  const uct = policyByName('uct');
+  assert.equal(uct.childrenPerExpansion?.(ctx(t, {}, [], { runsLeft: 7, runsBudget: 8 })), 1);
+  assert.equal(uct.childrenPerExpansion?.(ctx(t, {}, [], { runsLeft: 15, runsBudget: 16 })), undefined);
+  assert.equal(uct.childrenPerExpansion?.(ctx(t)), undefined, 'no run budget: children_per_expansion');
 });
