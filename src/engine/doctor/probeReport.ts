@@ -66,7 +66,8 @@ export function parseProbeReport(text: string): ProbeReport {
   }
   const o = obj(raw, 'report');
   if (o.probe !== 1) throw new Error(`probe: unknown report version ${JSON.stringify(o.probe)}`);
-  const py = obj(o.python, 'python');
+  const pyObj = obj(o.python, 'python');
+  const python = { executable: str(pyObj, 'executable', 'python'), version: str(pyObj, 'version', 'python') };
   const t = obj(o.torch, 'torch');
   const torch: ProbeReport['torch'] =
     'version' in t
@@ -83,7 +84,7 @@ export function parseProbeReport(text: string): ProbeReport {
   }
   const iso = obj(o.isolation, 'isolation');
   return {
-    python: { executable: str(py, 'executable', 'python'), version: str(py, 'version', 'python') },
+    python,
     torch,
     packages,
     disk,
