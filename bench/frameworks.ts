@@ -3,11 +3,12 @@
 // very same stage commands (each stage's recorded `cmd`) run by hand in a copy of the experiment.
 // Order TREX, by hand, TREX: the two TREX runs straddle the hand run so warm caches favour neither.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { Experiment, initExperiment, LocalBackend, NodeExecutor, packageRoot, runnerDir, type JsonObject } from '../src/engine';
+import { reviewsSpec, writeReviews } from '../test/helpers/reviewsExperiment';
 import type { Row } from './report';
 
 const FRAMEWORKS = ['hf', 'trl', 'llamafactory'] as const;
@@ -22,28 +23,13 @@ interface Setup {
 
 function experimentFor(framework: string, python: string, cache: string): Setup {
   const dir = mkdtempSync(join(tmpdir(), `trex-bench-${framework}-`));
-  const row = (i: number) => JSON.stringify({ sentence: `the food was ${i % 2 ? 'great' : 'awful'} number ${i}`, label: i % 2 });
-  writeFileSync(join(dir, 'train.jsonl'), Array.from({ length: 64 }, (_, i) => row(i)).join('\n') + '\n');
-  writeFileSync(join(dir, 'val.jsonl'), Array.from({ length: 10 }, (_, i) => row(100 + i)).join('\n') + '\n');
+  writeReviews(dir);
   execFileSync(python, [join(runnerDir(), 'trex_llm', 'tiny_model.py'), '--cache', cache, '--out', join(dir, 'tiny')], { env: { ...process.env, ...ENV }, stdio: 'ignore' });
-  const mapping = { prompt: 'Review: {sentence}', response: 'label' };
-  const values = { label: { '0': 'negative', '1': 'positive' } };
-  const recipe = { sources: [{ name: 'main', kind: 'file', path: 'train.jsonl', params: { values } }], mapping, filters: [{ kind: 'dedup' }] };
-  const train = { framework, ...TRAIN };
-  const spec = {
-    name: `bench-${framework}`,
-    objective: 'framework overhead',
-    base_model: './tiny',
-    task: { kind: 'llm', model_params_b: 0.0001, llamafactory_template: 'chatml', eval_data: { validation: { kind: 'file', path: 'val.jsonl' }, mapping, params: { values } }, answer: { kind: 'label', labels: ['negative', 'positive'] } },
-    metric: { name: 'accuracy', goal: 'maximize' },
-    evaluation: { validation_size: 10, max_new_tokens: 4 },
-    compute: { backend: 'local', gpu_memory_gib: 80 },
-    baseline: { recipe, train },
-    search_space: [{ path: 'train.learning_rate', values: [0.001, 0.002] }],
-  };
+  const train: JsonObject = { framework, ...TRAIN };
+  const { spec, recipe } = reviewsSpec(`bench-${framework}`, train);
   initExperiment(dir, stringify(spec));
   const exp = Experiment.open(dir);
-  const id = exp.createNode({ parent: null, origin: 'root', title: 'baseline', plan: '# baseline\n', config: { recipe, train: train as JsonObject }, changes: [] });
+  const id = exp.createNode({ parent: null, origin: 'root', title: 'baseline', plan: '# baseline\n', config: { recipe, train }, changes: [] });
   exp.close();
   mkdirSync(join(dir, '.hf'), { recursive: true });
   return { dir, id };

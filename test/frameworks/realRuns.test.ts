@@ -5,13 +5,14 @@
 // in its own trainer log, a metric in metrics.json. Skips, saying so, only when the venv is absent.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { stringify } from 'yaml';
 import { NodeExecutor } from '../../src/engine/executor/executor';
 import { Experiment, initExperiment, LocalBackend, type JsonObject } from '../../src/engine';
 import { ROOT, tempDir } from '../helpers/cli';
+import { reviewsSpec, writeReviews } from '../helpers/reviewsExperiment';
 
 const PYTHON = process.env.TREX_TRAINER_PYTHON ?? join(ROOT, '.venv-trainer', 'bin', 'python');
 const SKIP = existsSync(PYTHON) ? false : `no trainer venv at ${PYTHON}: run .ci/setup.sh (or set TREX_TRAINER_PYTHON)`;
@@ -23,36 +24,11 @@ function tinyModel(into: string): void {
   assert.equal(r.status, 0, r.stderr);
 }
 
-function reviews(dir: string): void {
-  const row = (i: number) => JSON.stringify({ sentence: `the food was ${i % 2 ? 'great' : 'awful'} number ${i}`, label: i % 2 });
-  writeFileSync(join(dir, 'train.jsonl'), Array.from({ length: 64 }, (_, i) => row(i)).join('\n') + '\n');
-  writeFileSync(join(dir, 'val.jsonl'), Array.from({ length: 10 }, (_, i) => row(100 + i)).join('\n') + '\n');
-}
-
 function experiment(train: JsonObject): { exp: Experiment; id: string } {
   const dir = tempDir('trex-real-');
-  reviews(dir);
+  writeReviews(dir);
   tinyModel(join(dir, 'tiny'));
-  const mapping = { prompt: 'Review: {sentence}', response: 'label' };
-  const values = { label: { '0': 'negative', '1': 'positive' } };
-  const recipe = { sources: [{ name: 'main', kind: 'file', path: 'train.jsonl', params: { values } }], mapping, filters: [{ kind: 'dedup' }] };
-  const spec = {
-    name: 'real',
-    objective: 'real framework runs',
-    base_model: './tiny',
-    task: {
-      kind: 'llm',
-      model_params_b: 0.0001,
-      llamafactory_template: 'chatml',
-      eval_data: { validation: { kind: 'file', path: 'val.jsonl' }, mapping, params: { values } },
-      answer: { kind: 'label', labels: ['negative', 'positive'] },
-    },
-    metric: { name: 'accuracy', goal: 'maximize' },
-    evaluation: { validation_size: 10, max_new_tokens: 4 },
-    compute: { backend: 'local', gpu_memory_gib: 80 },
-    baseline: { recipe, train },
-    search_space: [{ path: 'train.learning_rate', values: [0.001, 0.002] }],
-  };
+  const { spec, recipe } = reviewsSpec('real', train);
   initExperiment(dir, stringify(spec));
   const exp = Experiment.open(dir);
   const id = exp.createNode({ parent: null, origin: 'root', title: 'baseline', plan: '# baseline\n', config: { recipe, train }, changes: [] });
