@@ -14,8 +14,9 @@ import { benchStore } from './store';
 import { benchSshLogStreaming } from './ssh/logStream';
 import { benchWebview } from '../test/webview/benchWebview';
 import { benchPackage } from './package';
+import { benchFrameworks } from './frameworks';
 
-const SECTIONS = ['store', 'efficiency', 'reuse', 'engine', 'ssh', 'webview', 'package', 'gpu'] as const;
+const SECTIONS = ['store', 'efficiency', 'reuse', 'engine', 'frameworks', 'ssh', 'webview', 'package', 'gpu'] as const;
 type Section = (typeof SECTIONS)[number];
 
 async function main(): Promise<void> {
@@ -59,6 +60,10 @@ async function main(): Promise<void> {
   if (only.has('engine')) {
     log('engine: overhead and slot utilization');
     rows.push(...(await benchOverhead(specOf('addition'), 'addition', quick ? 8 : 16, log)));
+  }
+  if (only.has('frameworks')) {
+    log('frameworks: tiny real runs through TREX vs the same commands by hand');
+    rows.push(...(await benchFrameworks(log, process.env.TREX_BENCH_FRAMEWORKS?.split(','))));
   }
 
   if (only.has('ssh')) {

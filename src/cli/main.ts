@@ -5,6 +5,7 @@ import {
   approveNode,
   withIdleExperiment,
   rejectNode,
+  runnerDir,
   setPruned,
   describeChanges,
   exportNode,
@@ -25,6 +26,7 @@ import {
   type SearchSession,
   type TreeSummary,
 } from '../engine';
+import { doctorLocal, doctorRemote, renderDoctor } from '../engine/doctor';
 import { initFromRequirement, NO_KEY_MESSAGE, resolveLlmConfig } from '../engine/llm';
 import { parseArgs, stringFlag, UsageError, type ParsedArgs } from './args';
 import { ProgressView } from './progressView';
@@ -48,6 +50,8 @@ Usage:
   trex approve <dir> <node>...            let proposed nodes run (approval mode: search.approval)
   trex reject <dir> <node>...             drop proposed nodes
   trex examples                           list the example tasks
+  trex doctor [--backend local|ssh:<host>|slurm:<host>] [--json]
+                                          what the training machine can run, with fixes
 `;
 
 const BOOLEAN_FLAGS = new Set(['json', 'undo', 'help', 'quiet', 'accept-new-host', 'trust-folder-llm']);
@@ -73,6 +77,8 @@ async function main(argv: string[]): Promise<number> {
       return cmdVerdict(args, command);
     case 'examples':
       return cmdExamples();
+    case 'doctor':
+      return cmdDoctor(args);
     case undefined:
     case 'help':
     case '--help':
@@ -93,6 +99,17 @@ function dirArg(args: ParsedArgs): string {
 function cmdExamples(): number {
   for (const { name, summary } of listExamples()) process.stdout.write(`${name.padEnd(24)} ${summary}\n`);
   return 0;
+}
+
+/** Exits 1 when the default framework cannot train on the machine. */
+async function cmdDoctor(args: ParsedArgs): Promise<number> {
+  const backend = stringFlag(args, 'backend') ?? 'local';
+  const report =
+    backend === 'local'
+      ? await doctorLocal({ runnerDir: runnerDir(), workDir: process.env.TREX_CACHE ?? process.cwd() })
+      : await doctorRemote({ backend, runnerDir: runnerDir(), acceptNewHost: args.flags.has('accept-new-host') });
+  process.stdout.write(args.flags.has('json') ? JSON.stringify(report, null, 2) + '\n' : renderDoctor(report));
+  return report.usable ? 0 : 1;
 }
 
 async function cmdInit(args: ParsedArgs): Promise<number> {

@@ -9,6 +9,9 @@ import { stringify } from 'yaml';
 import { NodeExecutor } from '../../src/engine/executor/executor';
 import { Experiment, initExperiment, LocalBackend, type JsonObject } from '../../src/engine';
 import { ROOT, tempDir } from '../helpers/cli';
+import { review, reviewsSpec, writeReviews } from '../helpers/reviewsExperiment';
+
+export { review };
 
 export const PYTHON = process.env.TREX_TRAINER_PYTHON ?? join(ROOT, '.venv-trainer', 'bin', 'python');
 export const SKIP = existsSync(PYTHON) ? false : `no trainer venv at ${PYTHON}: run .ci/setup.sh (or set TREX_TRAINER_PYTHON)`;
@@ -28,51 +31,17 @@ export function tinyModel(into: string): void {
   assert.equal(r.status, 0, r.stderr);
 }
 
-/**
- * A review text and its label (0 awful, 1 great), as in the tiny model's pretraining corpus.
- * `wrong` is the rejected answer of preference (DPO) runs: an off-label word, a preference the tiny
- * model learns within 12 steps (the other label is too noisy a signal at this size and length).
- */
-export function review(i: number): { sentence: string; label: number; wrong: string } {
-  return { sentence: `the food was ${i % 2 ? 'great' : 'awful'} number ${i}`, label: i % 2, wrong: 'unsure' };
-}
-
-function reviews(dir: string): void {
-  const row = (i: number) => JSON.stringify(review(i));
-  writeFileSync(join(dir, 'train.jsonl'), Array.from({ length: 64 }, (_, i) => row(i)).join('\n') + '\n');
-  writeFileSync(join(dir, 'val.jsonl'), Array.from({ length: 10 }, (_, i) => row(100 + i)).join('\n') + '\n');
-}
-
 export function experiment(train: JsonObject, options: RealOptions = {}): { exp: Experiment; id: string } {
   const dir = tempDir('trex-real-');
-  reviews(dir);
+  writeReviews(dir);
   for (const [rel, content] of Object.entries(options.files ?? {})) {
     mkdirSync(dirname(join(dir, rel)), { recursive: true });
     writeFileSync(join(dir, rel), content);
   }
   tinyModel(join(dir, 'tiny'));
-  const mapping = { prompt: 'Review: {sentence}', response: 'label' };
-  const values = { label: { '0': 'negative', '1': 'positive' } };
-  const trainMapping = train.method === 'dpo' ? { ...mapping, rejected: 'wrong' } : mapping;
-  const recipe = { sources: [{ name: 'main', kind: 'file', path: 'train.jsonl', params: { values } }], mapping: trainMapping, filters: [{ kind: 'dedup' }] };
-  const spec = {
-    name: 'real',
-    objective: 'real framework runs',
-    base_model: './tiny',
-    task: {
-      kind: 'llm',
-      model_params_b: 0.0001,
-      llamafactory_template: 'chatml',
-      eval_data: { validation: { kind: 'file', path: 'val.jsonl' }, mapping, params: { values } },
-      answer: { kind: 'label', labels: ['negative', 'positive'] },
-    },
-    metric: { name: 'accuracy', goal: 'maximize' },
-    evaluation: { validation_size: 10, max_new_tokens: 4 },
-    compute: { backend: 'local', gpu_memory_gib: 80 },
-    baseline: { recipe, train },
-    search_space: [{ path: 'train.learning_rate', values: [0.001, 0.002] }],
-    ...options.spec,
-  };
+  const made = reviewsSpec('real', train);
+  const recipe = made.recipe;
+  const spec = { ...made.spec, ...options.spec };
   initExperiment(dir, stringify(spec));
   const exp = Experiment.open(dir);
   const id = exp.createNode({ parent: null, origin: 'root', title: 'baseline', plan: '# baseline\n', config: { recipe, train }, changes: [] });

@@ -39,28 +39,45 @@ test('GPU leases: one stage per GPU, least used first, shared per host, released
   assert.equal(GpuLeases.forHost('u@other:22').acquire('/r/x'), undefined, 'no GPU: no CUDA_VISIBLE_DEVICES');
 });
 
+/** One probe line as trex_probe.py prints it (trainer/trex_probe.py), for the python at `path`. */
+function probeLine(path: string, rc: number, over: { torch?: object; free_mb?: number; nvidia_smi?: object | null } = {}): string {
+  const packages = Object.fromEntries(['transformers', 'peft', 'trl', 'llamafactory', 'datasets', 'accelerate', 'lm_eval', 'vllm'].map((p) => [p, { error: 'not installed' }]));
+  const report = {
+    probe: 1,
+    python: { executable: path, version: '3.11.2' },
+    torch: over.torch ?? { version: '2.1.0', cuda_available: true, cuda_devices: 2, mps_available: false },
+    packages,
+    disk: { path: '/r', free_mb: over.free_mb ?? 102400 },
+    nvidia_smi: over.nvidia_smi === undefined ? null : over.nvidia_smi,
+    isolation: { unshare: false, bwrap: false },
+  };
+  return `probe\t${path}\t${rc}\t${JSON.stringify(report)}\n`;
+}
+
 test('preflight output: a good host, missing pieces with fixes, and garbage refused', () => {
-  const ok = parsePreflight('python\t/usr/bin/python3\t3.11.2 2.1.0 1 2\ndisk\t104857600\ngpu\t0, 10 MiB, 81559 MiB\ngpu\t1, 10 MiB, 81559 MiB\n', ['python3'], 500, '/r');
+  const ok = parsePreflight(probeLine('/usr/bin/python3', 0, { nvidia_smi: { rc: 0, out: '0, 10 MiB, 81559 MiB\n1, 10 MiB, 81559 MiB\n' } }) + 'end\n', ['python3'], 500, '/r');
   assert.deepEqual(ok.problems, []);
   assert.equal(ok.python?.torch, '2.1.0');
+  assert.equal(ok.python?.path, '/usr/bin/python3');
   assert.equal(ok.gpus.length, 2);
   assert.equal(ok.freeMb, 102400);
-  // Captured on an H100 host (torch 2.11 + CUDA 13, one GPU).
-  const h100 = parsePreflight('python\t/opt/torch/.venv/bin/python3\t3.12.3 2.11.0+cu130 1 1\ndisk\t67090312\ngpu\t0, 0 MiB, 81559 MiB\n', ['python3'], 500, '/r');
+  const h100 = parsePreflight(probeLine('/opt/torch/.venv/bin/python3', 0, { torch: { version: '2.11.0+cu130', cuda_available: true, cuda_devices: 1, mps_available: false }, nvidia_smi: { rc: 0, out: '0, 0 MiB, 81559 MiB\n' } }) + 'end\n', ['python3'], 500, '/r');
   assert.deepEqual(h100.problems, []);
   assert.deepEqual(h100.gpus, [{ index: 0, memoryUsedMb: 0, memoryTotalMb: 81559 }]);
   assert.equal(h100.python?.cudaDevices, 1);
-  const bad = parsePreflight("missing\tsetsid\nnopython\tpython3\nnotorch\t/usr/bin/python\tModuleNotFoundError: No module named 'torch'\ndisk\t1024\ngpuerror\tNVIDIA-SMI has failed\n", ['python3', 'python'], 500, '/r');
+  const noTorch = probeLine('/usr/bin/python', 3, { torch: { error: "ModuleNotFoundError: No module named 'torch'" }, free_mb: 1, nvidia_smi: { rc: 9, out: 'NVIDIA-SMI has failed' } });
+  const bad = parsePreflight(`missing\tsetsid\nnopython\tpython3\n${noTorch}end\n`, ['python3', 'python'], 500, '/r');
   const what = bad.problems.map((p) => p.what).join('\n');
   assert.match(what, /'setsid' is missing/);
   assert.match(what, /no Python with PyTorch .*'python3' not found.*No module named 'torch'/);
   assert.match(what, /only 1 MB free in \/r/);
   assert.match(what, /nvidia-smi is installed but fails/);
   assert.ok(bad.problems.every((p) => p.fix.length > 10), 'each problem says how to fix it');
-  const blind = parsePreflight('python\t/p\t3.11 2.1.0 0 0\ndisk\t999999\ngpu\t0, 1, 2\n', ['p'], 500, '/r');
+  const blind = parsePreflight(probeLine('/p', 0, { torch: { version: '2.1.0', cuda_available: false, cuda_devices: 0, mps_available: false }, nvidia_smi: { rc: 0, out: '0, 1, 2\n' } }) + 'end\n', ['p'], 500, '/r');
   assert.match(blind.problems[0].what, /torch .* sees none/);
-  assert.throws(() => parsePreflight('Welcome to the cluster!\nnogpu\n', ['p'], 1, '/r'), /unexpected preflight output/);
-  assert.throws(() => parsePreflight('disk\t100\n', ['p'], 1, '/r'), /incomplete/);
+  assert.throws(() => parsePreflight('Welcome to the cluster!\nend\n', ['p'], 1, '/r'), /unexpected probe output/);
+  assert.throws(() => parsePreflight(probeLine('/p', 0), ['p'], 1, '/r'), /incomplete/);
+  assert.throws(() => parsePreflight('probe\t/p\t0\t{"probe": 1, "python": {}}\nend\n', ['p'], 1, '/r'), /python\.executable is not a string/);
 });
 
 test('tar: our archives extract with GNU tar, GNU tar archives (pax, long names) read back, checksums checked', () => {

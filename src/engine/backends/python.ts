@@ -28,8 +28,13 @@ export function trainerVenvPython(): string | undefined {
   return existsSync(python) ? python : undefined;
 }
 
+/** The pythons tried, in order; the first that imports torch runs the stages. */
+export function torchPythonCandidates(preferred?: string): string[] {
+  return [preferred, process.env.TREX_PYTHON, trainerVenvPython(), 'python3', '/usr/bin/python3', 'python'].filter((c): c is string => !!c);
+}
+
 export async function findTorchPython(preferred?: string): Promise<string> {
-  const candidates = [preferred, process.env.TREX_PYTHON, trainerVenvPython(), 'python3', '/usr/bin/python3', 'python'].filter((c): c is string => !!c);
+  const candidates = torchPythonCandidates(preferred);
   const key = candidates.join('|');
   const hit = cache.get(key);
   if (hit) return hit;

@@ -51,6 +51,8 @@ export interface SshBackendOptions {
 }
 
 const GPU_FILE = 'trex_gpu';
+/** Tried in order when compute.python is not set. */
+export const DEFAULT_REMOTE_PYTHONS = ['python3', '/usr/bin/python3', 'python'] as const;
 
 export class SshBackend implements Backend {
   readonly name: string;
@@ -110,8 +112,8 @@ export class SshBackend implements Backend {
     if (!home.startsWith('/') || home.includes('\n')) throw new BackendError(`ssh ${conn.describe}: unexpected $HOME ${JSON.stringify(home.slice(0, 200))}`);
     const root = resolveRemoteRoot(this.opts.remoteDir ?? defaultRemoteDir(this.opts.experimentName, this.opts.experimentDir), home);
     conn.useCommandSessions(`${root}/.trex/sessions`);
-    const pythons = this.opts.python ? [this.opts.python] : ['python3', '/usr/bin/python3', 'python'];
-    this.report = await checkHost(conn, root, pythons, this.opts.minFreeMb ?? 500);
+    const pythons = this.opts.python ? [this.opts.python] : DEFAULT_REMOTE_PYTHONS;
+    this.report = await checkHost(conn, root, pythons, this.opts.minFreeMb ?? 500, this.opts.runnerDir);
     this.leases.setInventory(this.report.gpus);
     this.runtime = await ensureRuntime(conn, root, this.opts.runnerDir);
     this.cacheDir = this.opts.remoteCacheDir ? expandRemotePath(this.opts.remoteCacheDir, home, 'the remote cache dir') : `${root}/.trex/cache`;
