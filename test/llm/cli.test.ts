@@ -4,22 +4,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { CLI, tempDir, testEnv, trex } from '../helpers/cli';
 import { scriptedLlm } from './scriptedLlm';
-import { FakeOpenAI } from './fakeOpenAI';
-import { FakeResearchApis } from './fakeResearchApis';
+import { useFakeServers } from './fakeServers';
 
-let fake: FakeOpenAI;
-let apis: FakeResearchApis;
-before(async () => {
-  fake = await FakeOpenAI.start();
-  apis = await FakeResearchApis.start();
-});
-after(async () => {
-  await fake.close();
-  await apis.close();
-});
+const servers = useFakeServers({ research: true });
 
 // Async: the fake server lives in this process, so the CLI must not block our event loop.
 function runCli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -36,15 +26,15 @@ function runCli(args: string[], env: Record<string, string>): Promise<{ code: nu
 test('trex run --proposer llm completes a micro search through the fake server', { timeout: 300_000 }, async () => {
   const dir = join(tempDir(), 'exp');
   assert.equal(trex(['init', dir, '--from', 'addition']).code, 0);
-  fake.handler = scriptedLlm(() => dir);
+  servers.fake.handler = scriptedLlm(() => dir);
   const env = {
     TREX_LLM_API_KEY: 'sk-cli-secret',
-    TREX_LLM_BASE_URL: fake.baseURL,
+    TREX_LLM_BASE_URL: servers.fake.baseURL,
     TREX_LLM_TIMEOUT_MS: '5000',
     TREX_LLM_MAX_RETRIES: '0',
-    TREX_ARXIV_URL: apis.baseURL,
-    TREX_SEMANTIC_SCHOLAR_URL: apis.baseURL,
-    TREX_HF_URL: apis.baseURL,
+    TREX_ARXIV_URL: servers.apis.baseURL,
+    TREX_SEMANTIC_SCHOLAR_URL: servers.apis.baseURL,
+    TREX_HF_URL: servers.apis.baseURL,
   };
   const r = await runCli(['run', dir, '--proposer', 'llm', '--budget', '3', '--policy', 'greedy', '--parallel', '1'], env);
   assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -55,7 +45,7 @@ test('trex run --proposer llm completes a micro search through the fake server',
   assert.ok(status.tokens > 0 && status.costUsd > 0, 'token and cost accounting in status');
   assert.match(readFileSync(join(dir, 'research.md'), 'utf8'), /arxiv\.org/);
   assert.match(readFileSync(join(dir, 'nodes', 'n0001', 'plan.md'), 'utf8'), /## Hypothesis/);
-  assert.ok(fake.requests.some((q) => q.kind === 'proposals'));
+  assert.ok(servers.fake.requests.some((q) => q.kind === 'proposals'));
   const human = await runCli(['status', dir], {});
   assert.match(human.stdout, /tokens \(\$/, 'the human status shows tokens and cost');
 });

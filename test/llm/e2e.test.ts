@@ -4,27 +4,16 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { examplesDir, Experiment, initExperiment, parseAndValidate, Search, type TaskSpec } from '../../src/engine';
 import { readExecutorRecords, readUsageLedger, selectProposer } from '../../src/engine/llm';
-import { FakeOpenAI } from './fakeOpenAI';
-import { FakeResearchApis } from './fakeResearchApis';
+import { useFakeServers } from './fakeServers';
 import { cleanupTempDirs, MICRO_SPEC, tempDir } from './helpers';
 import { testBackend } from './testBackend';
 import { scriptedLlm } from './scriptedLlm';
 
 process.env.TREX_PYTHON ??= '/usr/bin/python3';
-let fake: FakeOpenAI;
-let apis: FakeResearchApis;
-before(async () => {
-  fake = await FakeOpenAI.start();
-  apis = await FakeResearchApis.start();
-});
-after(async () => {
-  await fake.close();
-  await apis.close();
-  if (!process.env.TREX_KEEP_TMP) cleanupTempDirs();
-});
+const servers = useFakeServers({ research: true });
 
 /** examples/addition/trex.yaml when it validates, else the tiny built-in micro spec. */
 function specText(): { text: string; source: string } {
@@ -57,16 +46,16 @@ test('trex run --proposer llm, end to end: research, proposals, a failure debugg
   const dir = join(tempDir(), 'exp');
   initExperiment(dir, text);
   const exp = Experiment.open(dir);
-  fake.handler = scriptedLlm(() => exp.dir);
+  servers.fake.handler = scriptedLlm(() => exp.dir);
   const env = {
     TREX_LLM_API_KEY: 'sk-e2e-secret',
-    TREX_LLM_BASE_URL: fake.baseURL,
+    TREX_LLM_BASE_URL: servers.fake.baseURL,
     TREX_LLM_MODEL: 'gpt-4o-mini',
     TREX_LLM_TIMEOUT_MS: '5000',
     TREX_LLM_MAX_RETRIES: '0',
-    TREX_ARXIV_URL: apis.baseURL,
-    TREX_SEMANTIC_SCHOLAR_URL: apis.baseURL,
-    TREX_HF_URL: apis.baseURL,
+    TREX_ARXIV_URL: servers.apis.baseURL,
+    TREX_SEMANTIC_SCHOLAR_URL: servers.apis.baseURL,
+    TREX_HF_URL: servers.apis.baseURL,
   };
   const backend = await testBackend(exp.dir, tempDir());
   const notices: string[] = [];
@@ -125,6 +114,6 @@ test('trex run --proposer llm, end to end: research, proposals, a failure debugg
   for (const purpose of ['research', 'proposal', 'distill', 'bad_cases', 'debug']) assert.ok(ledger.calls.some((c) => c.purpose === purpose), `no ${purpose} call in the ledger`);
   // The key is never written anywhere in the experiment.
   for (const f of walkFiles(dir)) if (statSync(f).size < 5_000_000) assert.ok(!readFileSync(f, 'utf8').includes('sk-e2e-secret'), `key found in ${f}`);
-  assert.ok(fake.requests.every((r) => r.headers.authorization === 'Bearer sk-e2e-secret'));
+  assert.ok(servers.fake.requests.every((r) => r.headers.authorization === 'Bearer sk-e2e-secret'));
   exp.close();
 });

@@ -1,25 +1,18 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { stringify } from 'yaml';
 import type { Experiment } from '../../src/engine';
 import { analyzeBadCases, errorPattern, readExecutorRecords, runCheapChecks, runExecutorAgent } from '../../src/engine/llm';
 import { NodeSandbox } from '../../src/engine/llm/executor/sandbox';
 import { checkArgv } from '../../src/engine/llm/executor/tools';
-import { FakeOpenAI } from './fakeOpenAI';
+import { useFakeServers } from './fakeServers';
 import { cleanupTempDirs, newExperiment, tempDir, testConfig } from './helpers';
 import { testBackend } from './testBackend';
 
 process.env.TREX_PYTHON ??= '/usr/bin/python3';
-let fake: FakeOpenAI;
-before(async () => {
-  fake = await FakeOpenAI.start();
-});
-after(async () => {
-  await fake.close();
-  cleanupTempDirs();
-});
+const servers = useFakeServers({ research: false });
 
 const backendFor = (exp: Experiment) => testBackend(exp.dir, tempDir());
 
@@ -97,7 +90,7 @@ test('the Executor debugs a failed node with tools, its fix is verified, and eve
   writeFileSync(exp.nodePath(id, 'logs', 'train.log'), 'trex_micro train: invalid input: max_seq_len: must be in [8, 128], got 512\n');
   exp.emit({ type: 'node_failed', id, stage: 'train', reason: 'exit code 2: trex_micro train: invalid input: max_seq_len: must be in [8, 128], got 512', logTail: '' });
   const fixedTrain = stringify({ ...badTrain, max_seq_len: 128 });
-  fake.reply(
+  servers.fake.reply(
     { toolCalls: [{ name: 'read_log', arguments: { stage: 'train' } }, { name: 'read_file', arguments: { path: 'train.yaml' } }] },
     { toolCalls: [{ name: 'read_file', arguments: { path: '../n0000/train.yaml' } }, { name: 'write_file', arguments: { path: 'metrics.json', content: '{"validation": {"exact_match": 1}}' } }] },
     { toolCalls: [{ name: 'write_file', arguments: { path: 'train.yaml', content: 'learning_rate: 7' } }] },
@@ -105,14 +98,14 @@ test('the Executor debugs a failed node with tools, its fix is verified, and eve
     { toolCalls: [{ name: 'write_file', arguments: { path: 'train.yaml', content: fixedTrain } }, { name: 'cheap_check', arguments: {} }] },
     { toolCalls: [{ name: 'finish', arguments: { status: 'fixed', summary: 'max_seq_len 512 exceeds the trainer limit of 128; set it to 128.', changed_files: ['train.yaml'] } }] },
   );
-  const n0 = fake.requests.length;
-  const out = await runExecutorAgent(exp, id, testConfig(fake.baseURL), { backend: await backendFor(exp), mode: 'debug' });
+  const n0 = servers.fake.requests.length;
+  const out = await runExecutorAgent(exp, id, testConfig(servers.fake.baseURL), { backend: await backendFor(exp), mode: 'debug' });
   assert.equal(out.status, 'fixed', out.summary);
   assert.equal(out.verified?.ok, true);
   assert.deepEqual(out.changedFiles, ['train.yaml']);
   assert.equal(exp.readNodeConfig(id).train.max_seq_len, 128);
   assert.ok(!existsSync(exp.nodePath(id, 'metrics.json')), 'no fabricated results');
-  const seen = fake.requests.slice(n0).map((r) => r.body.messages.filter((m) => m.role === 'tool').map((m) => String(m.content)).join('\n')).pop() ?? '';
+  const seen = servers.fake.requests.slice(n0).map((r) => r.body.messages.filter((m) => m.role === 'tool').map((m) => String(m.content)).join('\n')).pop() ?? '';
   assert.match(seen, /must be in \[8, 128\], got 512/);
   assert.match(seen, /'\.\.' is not allowed/);
   assert.match(seen, /metrics\.json is written by the engine only/);
@@ -135,22 +128,22 @@ test('the Executor is bounded: sessions per node, steps, and a false claim of a 
   const root = exp.readNodeConfig('n0000');
   const id = exp.createNode({ parent: 'n0000', origin: 'proposer', title: 'bad', plan: '#', config: { recipe: root.recipe, train: { ...root.train, max_seq_len: 999 } }, changes: [] });
   exp.emit({ type: 'node_failed', id, stage: 'train', reason: 'exit code 2', logTail: '' });
-  const config = testConfig(fake.baseURL);
+  const config = testConfig(servers.fake.baseURL);
   config.executor.maxSessions = 2;
   config.executor.maxSteps = 3;
-  fake.reply({ toolCalls: [{ name: 'finish', arguments: { status: 'fixed', summary: 'all good', changed_files: [] } }] });
+  servers.fake.reply({ toolCalls: [{ name: 'finish', arguments: { status: 'fixed', summary: 'all good', changed_files: [] } }] });
   const lie = await runExecutorAgent(exp, id, config, { backend: await backendFor(exp), mode: 'debug' });
   assert.equal(lie.status, 'not_fixed');
   assert.match(lie.summary, /cheap check still fails: train on a small sample failed/);
-  fake.handler = () => ({ toolCalls: [{ name: 'list_files', arguments: {} }] });
+  servers.fake.handler = () => ({ toolCalls: [{ name: 'list_files', arguments: {} }] });
   const loop = await runExecutorAgent(exp, id, config, { backend: await backendFor(exp), mode: 'debug' });
-  fake.handler = undefined;
+  servers.fake.handler = undefined;
   assert.equal(loop.status, 'error');
   assert.match(loop.summary, /max_steps.*no finish within 3 steps/);
-  const n = fake.requests.length;
+  const n = servers.fake.requests.length;
   const third = await runExecutorAgent(exp, id, config, { backend: await backendFor(exp), mode: 'debug' });
   assert.equal(third.status, 'limit');
-  assert.equal(fake.requests.length, n, 'no call once the sessions are used up');
+  assert.equal(servers.fake.requests.length, n, 'no call once the sessions are used up');
 });
 
 test('bad-case analysis: validation errors grouped and sampled, test split ignored, model analysis added', async () => {
@@ -163,8 +156,8 @@ test('bad-case analysis: validation errors grouped and sampled, test split ignor
     { split: 'test', prompt: 'SECRET-TEST-PROMPT', expected: '1', predicted: '2', correct: false },
   ];
   writeFileSync(exp.nodePath('n0000', 'predictions.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n{not json\n');
-  fake.reply({ json: { summary: 'Carries into a new digit are lost.', likely_causes: ['too few carry examples'], suggestions: ['use the reversed template'] } });
-  const r = await analyzeBadCases(exp, 'n0000', testConfig(fake.baseURL));
+  servers.fake.reply({ json: { summary: 'Carries into a new digit are lost.', likely_causes: ['too few carry examples'], suggestions: ['use the reversed template'] } });
+  const r = await analyzeBadCases(exp, 'n0000', testConfig(servers.fake.baseURL));
   assert.ok(r);
   assert.equal(r.total, 4);
   assert.equal(r.wrong, 3);
@@ -176,11 +169,11 @@ test('bad-case analysis: validation errors grouped and sampled, test split ignor
   assert.match(md, /Carries into a new digit are lost/);
   assert.match(md, /1 unreadable line/);
   assert.doesNotMatch(md, /SECRET-TEST-PROMPT/);
-  assert.doesNotMatch(fake.requests[fake.requests.length - 1].lastMessage, /SECRET-TEST-PROMPT/);
+  assert.doesNotMatch(servers.fake.requests[servers.fake.requests.length - 1].lastMessage, /SECRET-TEST-PROMPT/);
   assert.equal(errorPattern('579', '5790'), 'extra text after the answer');
   // Without a model, the computed part is still written.
-  fake.reply({ status: 500 });
-  const r2 = await analyzeBadCases(exp, 'n0000', testConfig(fake.baseURL));
+  servers.fake.reply({ status: 500 });
+  const r2 = await analyzeBadCases(exp, 'n0000', testConfig(servers.fake.baseURL));
   assert.match(r2!.llmNote!, /analysis by the model unavailable: http: HTTP 500/);
   assert.equal(await analyzeBadCases(exp, 'n0001' as string).catch(() => null), null);
 });

@@ -2,33 +2,12 @@
 // research APIs started around the test file, the environment pointing at them, and a greedy
 // one-slot search over the micro task on the local backend.
 import assert from 'node:assert/strict';
-import { after, before } from 'node:test';
 import { Search, type Experiment, type SearchSummary } from '../../src/engine';
 import { selectProposer } from '../../src/engine/llm';
-import { FakeOpenAI } from './fakeOpenAI';
-import { FakeResearchApis } from './fakeResearchApis';
-import { cleanupTempDirs } from './helpers';
+import { useFakeServers, type FakeServers } from './fakeServers';
 import { testBackend } from './testBackend';
 
-export interface FakeServers {
-  fake: FakeOpenAI;
-  apis: FakeResearchApis;
-}
-
-/** Starts both fakes before the file's tests and stops them (and removes temp dirs) after. */
-export function useFakeServers(): FakeServers {
-  const servers = {} as FakeServers;
-  before(async () => {
-    servers.fake = await FakeOpenAI.start();
-    servers.apis = await FakeResearchApis.start();
-  });
-  after(async () => {
-    await servers.fake.close();
-    await servers.apis.close();
-    if (!process.env.TREX_KEEP_TMP) cleanupTempDirs();
-  });
-  return servers;
-}
+export { useFakeServers, type FakeServers };
 
 /** Runs `trex run --proposer llm`'s search in-process: greedy, one slot, one child per expansion. */
 export async function runLlmSearch(exp: Experiment, s: FakeServers, o: { maxRuns: number; timeoutMs?: number; onStopped?: () => void }): Promise<SearchSummary> {

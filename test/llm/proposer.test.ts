@@ -1,20 +1,14 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { computeInsights, configHash, Rng, type Experiment, type ProposalContext } from '../../src/engine';
 import { createLlmClient, LlmProposer, type ProposalReply } from '../../src/engine/llm';
-import { FakeOpenAI, type FakeReply } from './fakeOpenAI';
+import type { FakeReply } from './fakeOpenAI';
+import { useFakeServers } from './fakeServers';
 import { cleanupTempDirs, newExperiment, testClient, testConfig } from './helpers';
 
-let fake: FakeOpenAI;
-before(async () => {
-  fake = await FakeOpenAI.start();
-});
-after(async () => {
-  await fake.close();
-  cleanupTempDirs();
-});
+const servers = useFakeServers({ research: false });
 
 function ctx(exp: Experiment, k = 2, parentId = 'n0000'): ProposalContext {
   return {
@@ -37,7 +31,7 @@ const child = (title: string, edits: [string, unknown][], extra: Partial<{ hypot
 });
 
 function proposer(exp: Experiment, settings = {}) {
-  return new LlmProposer(exp, { client: testClient(testConfig(fake.baseURL, settings)), research: false });
+  return new LlmProposer(exp, { client: testClient(testConfig(servers.fake.baseURL, settings)), research: false });
 }
 
 test('valid proposals become full, schema-valid configs with plans, changes and usage', async () => {
@@ -45,7 +39,7 @@ test('valid proposals become full, schema-valid configs with plans, changes and 
   writeFileSync(join(exp.dir, 'guidance.md'), '# Guidance\n\nPrefer the reversed template.\n');
   writeFileSync(join(exp.dir, 'insights.md'), '# Insights\n\nLower learning rates were unstable.\n');
   exp.emit({ type: 'node_result', id: 'n0000', result: { score: 0.25, testScore: 0.7731, metrics: {}, wallMs: 1, computeMs: 1, savedMs: 0 } });
-  fake.reply({
+  servers.fake.reply({
     json: {
       proposals: [
         child('reversed template', [['recipe.format.template', 'reversed']]),
@@ -65,7 +59,7 @@ test('valid proposals become full, schema-valid configs with plans, changes and 
   assert.match(a.plan, /## Hypothesis\n\nreversed template improves exact match/);
   assert.match(a.plan, /## Changes vs n0000\n\n- `recipe\.format\.template`: "plain" → "reversed"/);
   assert.equal(r.usage?.tokens, 2300);
-  const prompt = fake.requests[fake.requests.length - 1].body.messages.map((m) => String(m.content)).join('\n');
+  const prompt = servers.fake.requests[servers.fake.requests.length - 1].body.messages.map((m) => String(m.content)).join('\n');
   assert.match(prompt, /Prefer the reversed template/);
   assert.match(prompt, /Lower learning rates were unstable/);
   assert.match(prompt, /train\.learning_rate: number \(>0, ≤1\)/);
@@ -76,7 +70,7 @@ test('valid proposals become full, schema-valid configs with plans, changes and 
 
 test('invalid proposals go back to the model with the validation errors; fixed ones are accepted', async () => {
   const exp = newExperiment();
-  fake.reply(
+  servers.fake.reply(
     {
       json: {
         proposals: [
@@ -89,11 +83,11 @@ test('invalid proposals go back to the model with the validation errors; fixed o
     },
     { json: { proposals: [child('lr 3e-4', [['train.learning_rate', 0.0003]])] } },
   );
-  const n0 = fake.requests.length;
+  const n0 = servers.fake.requests.length;
   const r = await proposer(exp).propose(ctx(exp, 2));
   assert.deepEqual(r.proposals.map((p) => p.title), ['good', 'lr 3e-4']);
   assert.deepEqual(r.dropped, []);
-  const feedback = fake.requests[n0 + 1].lastMessage;
+  const feedback = servers.fake.requests[n0 + 1].lastMessage;
   assert.match(feedback, /"too hot": train\.yaml field 'learning_rate': must be <= 1/);
   assert.match(feedback, /"bad path": edit 1 \("model\.layers"\): path must start with 'recipe' or 'train'/);
   assert.match(feedback, /"bad json": edit 1 .*value_json is not valid JSON/);
@@ -107,7 +101,7 @@ test('duplicates of known configs, of each other, and no-op edits are dropped wi
   const existing = { recipe: root.recipe, train: { ...root.train, learning_rate: 0.003 } };
   exp.createNode({ parent: 'n0000', origin: 'proposer', title: 'lr 3e-3', plan: '#', config: existing, changes: [] });
   assert.ok([...exp.tree.nodes.values()].some((n) => n.configHash === configHash(exp.spec, existing)));
-  fake.reply({
+  servers.fake.reply({
     json: {
       proposals: [
         child('same as n0001', [['train.learning_rate', 0.003]]),
@@ -127,7 +121,7 @@ test('duplicates of known configs, of each other, and no-op edits are dropped wi
 
 test('whole edits: replacing the train object, removing a field, appending a source', async () => {
   const exp = newExperiment();
-  fake.reply({
+  servers.fake.reply({
     json: {
       proposals: [
         child('new train', [['train', { framework: 'micro', learning_rate: 0.002, epochs: 3, batch_size: 16 }]]),
@@ -144,7 +138,7 @@ test('whole edits: replacing the train object, removing a field, appending a sou
 
 test('bounded rounds: still invalid at the end means dropped with the reason; the proposer never throws', async () => {
   const exp = newExperiment();
-  fake.reply({ json: { proposals: [child('x', [['train.batch_size', 0]])] } }, { json: { proposals: [child('x', [['train.batch_size', -1]])] } }, { content: 'no JSON at all' });
+  servers.fake.reply({ json: { proposals: [child('x', [['train.batch_size', 0]])] } }, { json: { proposals: [child('x', [['train.batch_size', -1]])] } }, { content: 'no JSON at all' });
   const r = await proposer(exp).propose(ctx(exp, 1));
   assert.equal(r.proposals.length, 0);
   const reasons = r.dropped.map((d) => d.reason).join('\n');
@@ -154,19 +148,19 @@ test('bounded rounds: still invalid at the end means dropped with the reason; th
 
 test('an exhausted LLM budget is reported once, and then proposals stop quietly', async () => {
   const exp = newExperiment();
-  const p = new LlmProposer(exp, { client: createLlmClient(exp, testConfig(fake.baseURL, { max_cost_usd: 0.000001 })), research: false });
-  fake.reply({ json: { proposals: [child('epochs 2', [['train.epochs', 2]])] }, usage: { prompt_tokens: 100000, completion_tokens: 0 } });
+  const p = new LlmProposer(exp, { client: createLlmClient(exp, testConfig(servers.fake.baseURL, { max_cost_usd: 0.000001 })), research: false });
+  servers.fake.reply({ json: { proposals: [child('epochs 2', [['train.epochs', 2]])] }, usage: { prompt_tokens: 100000, completion_tokens: 0 } });
   const first = await p.propose(ctx(exp, 1));
   assert.equal(first.proposals.length, 1);
   // What the search runner does with ProposalResult.usage:
   exp.emit({ type: 'usage', id: 'n0000', role: 'researcher', tokens: first.usage!.tokens, costUsd: first.usage!.costUsd });
-  const n = fake.requests.length;
+  const n = servers.fake.requests.length;
   const second = await p.propose(ctx(exp, 1));
   assert.equal(second.proposals.length, 0);
   assert.match(second.dropped[0].reason, /budget: LLM budget exhausted/);
   const third = await p.propose(ctx(exp, 1));
   assert.deepEqual(third.dropped, []);
-  assert.equal(fake.requests.length, n, 'no calls once the budget is spent');
+  assert.equal(servers.fake.requests.length, n, 'no calls once the budget is spent');
 });
 
 // ---- fuzz: at least 200 bad replies, each must end with a clear reason and no crash ----
@@ -268,7 +262,7 @@ test('fuzz: 200+ bad replies, streamed and not, end in dropped proposals with cl
   const plain = proposer(exp, { reply_attempts: 1, max_reply_bytes: 256 * 1024, timeout_ms: 1500 });
   const kinds = new Map<string, number>();
   for (const [i, c] of cases.entries()) {
-    fake.reply(c.reply);
+    servers.fake.reply(c.reply);
     const r = await (c.stream ? streamed : plain).propose(ctx(exp, 1));
     const label = `case ${i} (${JSON.stringify(c.reply).slice(0, 120)}, stream=${c.stream})`;
     assert.equal(r.proposals.length, 0, label);
@@ -283,6 +277,6 @@ test('fuzz: 200+ bad replies, streamed and not, end in dropped proposals with cl
       kinds.set(k, (kinds.get(k) ?? 0) + 1);
     }
   }
-  assert.equal(fake.pending, 0);
+  assert.equal(servers.fake.pending, 0);
   for (const expected of ['malformed', 'schema', 'refusal', 'truncated', 'too_large', 'http', 'rate_limited', 'invalid proposal']) assert.ok(kinds.has(expected), `no ${expected} case: ${[...kinds.keys()].join(', ')}`);
 });

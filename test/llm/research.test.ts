@@ -1,31 +1,21 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { parseArxivAtom } from '../../src/engine/llm/research/arxiv';
 import { htmlToText } from '../../src/engine/llm/research/htmlText';
 import { isPrivateAddress } from '../../src/engine/llm/research/http';
 import { runResearch } from '../../src/engine/llm/research/researcher';
 import { researchTools } from '../../src/engine/llm/research/tools';
 import type { ResearchSettings } from '../../src/engine/llm';
-import { ARXIV_ATOM, ARXIV_ERROR, FakeResearchApis, HTML_PAGE } from './fakeResearchApis';
-import { FakeOpenAI } from './fakeOpenAI';
+import { ARXIV_ATOM, ARXIV_ERROR, HTML_PAGE } from './fakeResearchApis';
+import { useFakeServers } from './fakeServers';
 import { cleanupTempDirs, tempDir, testClient, testConfig } from './helpers';
 
-let apis: FakeResearchApis;
-let fake: FakeOpenAI;
-before(async () => {
-  apis = await FakeResearchApis.start();
-  fake = await FakeOpenAI.start();
-});
-after(async () => {
-  await apis.close();
-  await fake.close();
-  cleanupTempDirs();
-});
+const servers = useFakeServers({ research: true });
 
 function tools(over: Partial<ResearchSettings> = {}, cacheDir?: string) {
-  const settings = { ...testConfig(fake.baseURL, { research: apis.settings() }).research, ...over };
+  const settings = { ...testConfig(servers.fake.baseURL, { research: servers.apis.settings() }).research, ...over };
   const consulted = new Map<string, string>();
   const list = researchTools({ settings, cacheDir, consulted });
   const run = (name: string, args: Record<string, unknown>) => list.find((t) => t.name === name)!.run(args, new AbortController().signal);
@@ -73,7 +63,7 @@ test('each research tool answers from the real response shapes; bad entries are 
   const card = await run('read_dataset_card', { dataset_id: 'openai/gsm8k' });
   assert.match(card, /num_examples: 7473/);
   await assert.rejects(run('read_dataset_card', { dataset_id: '../../etc/passwd' }), /not a Hugging Face dataset id/);
-  const page = await run('fetch_url', { url: `${apis.baseURL}/redirect` });
+  const page = await run('fetch_url', { url: `${servers.apis.baseURL}/redirect` });
   assert.match(page, /Arithmetic tricks & tips/);
   assert.ok(consulted.has('http://arxiv.org/abs/2307.03381v1'));
   assert.ok(consulted.has('https://huggingface.co/datasets/openai/gsm8k'));
@@ -84,33 +74,33 @@ test('research HTTP failures are clear: bad shapes, 429 with retry-after, timeou
   await assert.rejects(run('search_hf_datasets', { query: 'broken' }), /unexpected shape: \(root\): must be array/);
   await assert.rejects(run('search_papers', { query: 'ratelimited' }), /HTTP 429 \(retry after 5 s\)/);
   await assert.rejects(run('search_arxiv', { query: 'badid' }), /arXiv API error/);
-  await assert.rejects(run('fetch_url', { url: `${apis.baseURL}/big` }), /larger than 1048576 bytes/);
+  await assert.rejects(run('fetch_url', { url: `${servers.apis.baseURL}/big` }), /larger than 1048576 bytes/);
   await assert.rejects(run('fetch_url', { url: 'file:///etc/passwd' }), /only http\(s\) URLs/);
-  apis.delays.set('/api/models', 2000);
+  servers.apis.delays.set('/api/models', 2000);
   const t0 = Date.now();
   await assert.rejects(run('search_hf_models', { query: 'slow' }), /no complete response within 0\.3 s/);
   assert.ok(Date.now() - t0 < 1500);
-  apis.delays.delete('/api/models');
+  servers.apis.delays.delete('/api/models');
   const strict = tools({ allowPrivateUrls: false });
-  await assert.rejects(strict.run('fetch_url', { url: `${apis.baseURL}/page` }), /refusing to fetch a private or loopback address/);
+  await assert.rejects(strict.run('fetch_url', { url: `${servers.apis.baseURL}/page` }), /refusing to fetch a private or loopback address/);
   await assert.rejects(strict.run('fetch_url', { url: 'http://localhost:1/' }), /refusing to fetch a local address/);
 });
 
 test('responses are cached on disk: a repeated search makes no request', async () => {
   const cache = join(tempDir(), 'http-cache');
   const { run } = tools({}, cache);
-  const before = apis.hits.get('/api/models') ?? 0;
+  const before = servers.apis.hits.get('/api/models') ?? 0;
   const a = await run('search_hf_models', { query: 'cached model query' });
   const b = await run('search_hf_models', { query: 'cached model query' });
   assert.equal(a, b);
-  assert.equal(apis.hits.get('/api/models'), before + 1);
+  assert.equal(servers.apis.hits.get('/api/models'), before + 1);
 });
 
 test('the Researcher researches with tools and writes research.md with checked citations', async () => {
   const dir = tempDir();
-  const config = testConfig(fake.baseURL, { research: apis.settings() });
+  const config = testConfig(servers.fake.baseURL, { research: servers.apis.settings() });
   const client = testClient(config);
-  fake.reply(
+  servers.fake.reply(
     { toolCalls: [{ name: 'search_arxiv', arguments: { query: 'addition transformers', limit: 2 } }, { name: 'search_hf_datasets', arguments: { query: 'arithmetic' } }] },
     { toolCalls: [{ name: 'google', arguments: { q: 'x' } }] },
     { toolCalls: [{ name: 'read_dataset_card', arguments: '{"dataset_id": ' }] },
@@ -134,14 +124,14 @@ test('the Researcher researches with tools and writes research.md with checked c
       ],
     },
   );
-  const n0 = fake.requests.length;
+  const n0 = servers.fake.requests.length;
   const out = await runResearch(client, dir, { objective: 'Add numbers', context: 'task: addition' });
   assert.ok(out.ok, out.reason);
   const md = readFileSync(join(dir, 'research.md'), 'utf8');
   assert.match(md, /Reversing the digits of the sum helps \[Teaching Arithmetic to Small Transformers\]\(http:\/\/arxiv\.org\/abs\/2307\.03381v1\)/);
   assert.match(md, /A made-up claim \[https:\/\/example\.com\/never-seen\]\(https:\/\/example\.com\/never-seen\) \(not among the consulted sources: unverified\)/);
   assert.match(md, /## Sources consulted[\s\S]*openai\/gsm8k/);
-  const toolMessages = fake.requests.slice(n0).map((r) => r.lastMessage).join('\n');
+  const toolMessages = servers.fake.requests.slice(n0).map((r) => r.lastMessage).join('\n');
   assert.match(toolMessages, /unknown tool 'google'; available tools: search_arxiv/);
   assert.match(toolMessages, /invalid arguments for read_dataset_card: not valid JSON/);
   assert.match(toolMessages, /Use the tools/);
@@ -151,13 +141,13 @@ test('the Researcher researches with tools and writes research.md with checked c
 
 test('research that cannot finish still writes research.md with the reason, and is bounded in steps', async () => {
   const dir = tempDir();
-  const client = testClient(testConfig(fake.baseURL, { research: { ...apis.settings(), max_steps: 3 } }));
-  fake.handler = () => ({ toolCalls: [{ name: 'search_hf_models', arguments: { query: 'loop' } }] });
-  const n0 = fake.requests.length;
+  const client = testClient(testConfig(servers.fake.baseURL, { research: { ...servers.apis.settings(), max_steps: 3 } }));
+  servers.fake.handler = () => ({ toolCalls: [{ name: 'search_hf_models', arguments: { query: 'loop' } }] });
+  const n0 = servers.fake.requests.length;
   const out = await runResearch(client, dir, { objective: 'x', context: 'y' });
-  fake.handler = undefined;
+  servers.fake.handler = undefined;
   assert.equal(out.ok, false);
-  assert.equal(fake.requests.length - n0, 3);
+  assert.equal(servers.fake.requests.length - n0, 3);
   const md = readFileSync(join(dir, 'research.md'), 'utf8');
   assert.match(md, /Research did not complete[\s\S]*no finish within 3 steps[\s\S]*Delete this file to run the research again/);
   assert.ok(existsSync(join(dir, 'research.md')));

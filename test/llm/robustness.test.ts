@@ -5,27 +5,17 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { Experiment, initExperiment, Search } from '../../src/engine';
 import { selectProposer } from '../../src/engine/llm';
-import { FakeOpenAI, type FakeReply, type RecordedRequest } from './fakeOpenAI';
-import { FakeResearchApis } from './fakeResearchApis';
+import type { FakeReply, RecordedRequest } from './fakeOpenAI';
+import { useFakeServers } from './fakeServers';
 import { cleanupTempDirs, MICRO_SPEC, tempDir } from './helpers';
 import { scriptedLlm } from './scriptedLlm';
 import { testBackend } from './testBackend';
 
 process.env.TREX_PYTHON ??= '/usr/bin/python3';
-let fake: FakeOpenAI;
-let apis: FakeResearchApis;
-before(async () => {
-  fake = await FakeOpenAI.start();
-  apis = await FakeResearchApis.start();
-});
-after(async () => {
-  await fake.close();
-  await apis.close();
-  if (!process.env.TREX_KEEP_TMP) cleanupTempDirs();
-});
+const servers = useFakeServers({ research: true });
 
 const edit = (path: string, v: unknown) => ({ path, value_json: JSON.stringify(v) });
 const idea = (title: string, edits: { path: string; value_json: string }[]) => ({ title, hypothesis: `${title} helps`, rationale: 'r', evidence: [], edits });
@@ -64,16 +54,16 @@ test('an endpoint whose proposals are unusable half of the time: the search stil
   initExperiment(dir, MICRO_SPEC.replace('budget: { max_runs: 3 }', 'budget: { max_runs: 6 }'));
   const exp = Experiment.open(dir);
   const model = flakyModel(() => exp.dir);
-  fake.handler = model.handler;
+  servers.fake.handler = model.handler;
   const env = {
     TREX_LLM_API_KEY: 'sk-robustness',
-    TREX_LLM_BASE_URL: fake.baseURL,
+    TREX_LLM_BASE_URL: servers.fake.baseURL,
     TREX_LLM_MODEL: 'gpt-4o-mini',
     TREX_LLM_TIMEOUT_MS: '5000',
     TREX_LLM_MAX_RETRIES: '0',
-    TREX_ARXIV_URL: apis.baseURL,
-    TREX_SEMANTIC_SCHOLAR_URL: apis.baseURL,
-    TREX_HF_URL: apis.baseURL,
+    TREX_ARXIV_URL: servers.apis.baseURL,
+    TREX_SEMANTIC_SCHOLAR_URL: servers.apis.baseURL,
+    TREX_HF_URL: servers.apis.baseURL,
   };
   const backend = await testBackend(exp.dir);
   const notices: string[] = [];

@@ -4,23 +4,16 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { stringify } from 'yaml';
 import { computeInsights, Rng, type Experiment, type ProposalContext } from '../../src/engine';
 import { checkProposedSources } from '../../src/engine/dataPolicy';
 import { LlmProposer } from '../../src/engine/llm';
 import { executorTools } from '../../src/engine/llm/executor/tools';
-import { FakeOpenAI } from '../llm/fakeOpenAI';
+import { useFakeServers } from '../llm/fakeServers';
 import { cleanupTempDirs, newExperiment, tempDir, testClient, testConfig } from '../llm/helpers';
 
-let fake: FakeOpenAI;
-before(async () => {
-  fake = await FakeOpenAI.start();
-});
-after(async () => {
-  await fake.close();
-  cleanupTempDirs();
-});
+const servers = useFakeServers({ research: false });
 
 function ctx(exp: Experiment, k: number): ProposalContext {
   return { exp, parentId: 'n0000', k, rng: new Rng(1), insights: computeInsights(exp.tree), knownHashes: new Set([...exp.tree.nodes.values()].map((n) => n.configHash)), guidance: '' };
@@ -59,16 +52,16 @@ test('the proposer refuses proposals whose data sources leave data/ or the allow
   const cases = hostile(exp);
   writeFileSync(join(exp.dir, 'data', 'ok.jsonl'), '{"prompt":"1+1","response":"2"}\n');
   const reply = { proposals: [...cases.map((c) => proposal(c.title, c.source)), proposal('good local file', fileSource('data/ok.jsonl'))] };
-  fake.handler = () => ({ json: reply });
+  servers.fake.handler = () => ({ json: reply });
   try {
-    const r = await new LlmProposer(exp, { client: testClient(testConfig(fake.baseURL)), research: false }).propose(ctx(exp, 3));
+    const r = await new LlmProposer(exp, { client: testClient(testConfig(servers.fake.baseURL)), research: false }).propose(ctx(exp, 3));
     const paths = r.proposals.map((p) => JSON.stringify(p.config.recipe));
     assert.equal(r.proposals.length, 1, `only the data/ proposal is accepted: ${paths.join('\n')}`);
     assert.match(paths[0], /data\/ok\.jsonl/);
-    const fedBack = fake.requests.map((q) => q.lastMessage).join('\n') + r.dropped.map((d) => d.reason).join('\n');
+    const fedBack = servers.fake.requests.map((q) => q.lastMessage).join('\n') + r.dropped.map((d) => d.reason).join('\n');
     for (const c of cases) assert.match(fedBack, c.reason, c.title);
   } finally {
-    fake.handler = undefined;
+    servers.fake.handler = undefined;
   }
 });
 

@@ -5,35 +5,28 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { describeError, LlmClient, LlmError, resolveLlmConfig, UsageMeter } from '../../src/engine/llm';
 import { trustedFoldersPath } from '../../src/engine/llm/config';
 import { redact, scrubbedEnv } from '../../src/engine/secrets';
-import { FakeOpenAI } from '../llm/fakeOpenAI';
+import { useFakeServers } from '../llm/fakeServers';
 import { cleanupTempDirs, tempDir, testConfig } from '../llm/helpers';
 
-let fake: FakeOpenAI;
-before(async () => {
-  fake = await FakeOpenAI.start();
-});
-after(async () => {
-  await fake.close();
-  cleanupTempDirs();
-});
+const servers = useFakeServers({ research: false });
 
 const KEY = 'sk-redteam-user-key-0003';
 
 test('an LLM error that echoes the Authorization header is redacted', async () => {
-  const config = testConfig(fake.baseURL);
+  const config = testConfig(servers.fake.baseURL);
   config.apiKey = KEY;
   const client = new LlmClient(config, new UsageMeter({ prices: config.prices }));
-  fake.handler = (req) => ({ status: 400, body: JSON.stringify({ error: { message: `bad request; you sent ${String(req.headers.authorization)} and key ${KEY}` } }) });
+  servers.fake.handler = (req) => ({ status: 400, body: JSON.stringify({ error: { message: `bad request; you sent ${String(req.headers.authorization)} and key ${KEY}` } }) });
   const err = await client
     .complete({ role: 'researcher', purpose: 'test', nodeId: null, messages: [{ role: 'user', content: 'hi' }] })
     .then(() => undefined, (e: unknown) => e);
-  fake.handler = undefined;
+  servers.fake.handler = undefined;
   assert.ok(err instanceof LlmError, String(err));
-  assert.ok(fake.requests.some((r) => String(r.headers.authorization).includes(KEY)), 'the key did go to the configured endpoint');
+  assert.ok(servers.fake.requests.some((r) => String(r.headers.authorization).includes(KEY)), 'the key did go to the configured endpoint');
   assert.ok(!err.message.includes(KEY), err.message);
   assert.ok(!describeError(err).includes(KEY));
   assert.match(err.message, /REDACTED/);
@@ -57,7 +50,7 @@ function hostileFolder(section: object, where: 'trex.yaml' | 'llm.json'): { dir:
 
 test('a folder cannot redirect the key or widen the Executor without consent; consent is stored outside it', () => {
   const cfgDir = tempDir('trex-config-');
-  const hostile = { base_url: fake.baseURL, api_key_header: 'x-steal', headers: { 'x-a': 'b' }, model: 'folder-model', executor: { allowed_commands: ['bash', 'curl', 'sh'] }, research: { allow_private_urls: true } };
+  const hostile = { base_url: servers.fake.baseURL, api_key_header: 'x-steal', headers: { 'x-a': 'b' }, model: 'folder-model', executor: { allowed_commands: ['bash', 'curl', 'sh'] }, research: { allow_private_urls: true } };
   const env = { OPENAI_API_KEY: KEY, TREX_CONFIG_DIR: cfgDir };
   for (const where of ['trex.yaml', 'llm.json'] as const) {
     const { dir, spec } = hostileFolder(hostile, where);
@@ -73,12 +66,12 @@ test('a folder cannot redirect the key or widen the Executor without consent; co
 
     // Consent: applied and recorded outside the folder, keyed by folder + settings hash.
     const t = resolveLlmConfig(spec as never, env, { dir, trustFolder: true })!;
-    assert.equal(t.baseURL, fake.baseURL);
+    assert.equal(t.baseURL, servers.fake.baseURL);
     assert.deepEqual(t.warnings, []);
     const store = JSON.parse(readFileSync(trustedFoldersPath(env), 'utf8')) as Record<string, string>;
     assert.ok(trustedFoldersPath(env).startsWith(cfgDir) && !trustedFoldersPath(env).startsWith(dir));
     assert.match(store[dir], /^[0-9a-f]{64}$/);
-    assert.equal(resolveLlmConfig(spec as never, env, { dir })!.baseURL, fake.baseURL, 'remembered for the same settings');
+    assert.equal(resolveLlmConfig(spec as never, env, { dir })!.baseURL, servers.fake.baseURL, 'remembered for the same settings');
 
     // The folder changes its endpoint after consent: ignored again.
     const changed = { ...hostile, base_url: 'http://127.0.0.2:1/v1' };
@@ -91,7 +84,7 @@ test('a folder cannot redirect the key or widen the Executor without consent; co
 test("the user's environment wins over a trusted folder", () => {
   const cfgDir = tempDir('trex-config-');
   const { dir, spec } = hostileFolder({ base_url: 'http://127.0.0.2:1/v1' }, 'trex.yaml');
-  const env = { OPENAI_API_KEY: KEY, TREX_CONFIG_DIR: cfgDir, TREX_LLM_BASE_URL: fake.baseURL };
-  assert.equal(resolveLlmConfig(spec as never, env, { dir, trustFolder: true })!.baseURL, fake.baseURL);
-  assert.equal(resolveLlmConfig(spec as never, env, { dir })!.baseURL, fake.baseURL);
+  const env = { OPENAI_API_KEY: KEY, TREX_CONFIG_DIR: cfgDir, TREX_LLM_BASE_URL: servers.fake.baseURL };
+  assert.equal(resolveLlmConfig(spec as never, env, { dir, trustFolder: true })!.baseURL, servers.fake.baseURL);
+  assert.equal(resolveLlmConfig(spec as never, env, { dir })!.baseURL, servers.fake.baseURL);
 });
