@@ -1,10 +1,12 @@
 // The events of the experiment's append-only log (tree.jsonl). The tree is a fold over them.
 import type { JsonObject } from '../spec/types';
 
-export type NodeStatus = 'draft' | 'awaiting_approval' | 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'rejected';
+export const NODE_STATUSES = ['draft', 'awaiting_approval', 'pending', 'running', 'succeeded', 'failed', 'cancelled', 'rejected'] as const;
+export type NodeStatus = (typeof NODE_STATUSES)[number];
 export type StageName = 'prepare' | 'train' | 'evaluate';
 export const STAGES: readonly StageName[] = ['prepare', 'train', 'evaluate'];
-export type NodeOrigin = 'root' | 'proposer' | 'fork';
+export const NODE_ORIGINS = ['root', 'proposer', 'fork'] as const;
+export type NodeOrigin = (typeof NODE_ORIGINS)[number];
 
 /** Who set a field: the user, the offline proposer, the LLM Researcher or the Executor agent. */
 export type FieldSetter = 'user' | 'offline' | 'researcher' | 'executor';
@@ -62,6 +64,13 @@ export type TreeEvent = Base &
     | { type: 'proposal_dropped'; parent: string; reason: string }
     | { type: 'usage'; id: string | null; role: string; tokens: number; costUsd: number }
   );
+
+/** Every event type, for the reader that checks lines from disk (the compiler keeps it complete). */
+export const EVENT_TYPES = ['experiment_created', 'node_created', 'node_status', 'stage_finished', 'node_result', 'node_failed', 'node_pruned', 'node_edited', 'search_started', 'search_stopped', 'proposal_dropped', 'usage'] as const satisfies readonly TreeEvent['type'][];
+type MissingEventType = Exclude<TreeEvent['type'], (typeof EVENT_TYPES)[number]>;
+// Fails to compile when an event type is added to the union but not to EVENT_TYPES.
+const EVENT_TYPES_COMPLETE: MissingEventType extends never ? true : never = true;
+void EVENT_TYPES_COMPLETE;
 
 /** Distributes Omit over the event union so callers can build an event without seq and t. */
 type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;

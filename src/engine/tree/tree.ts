@@ -1,6 +1,7 @@
 // In-memory experiment tree, built by folding the event log. Views and the search read this;
 // nothing mutates it except apply().
-import { STAGES } from './events';
+import { isPlainObject } from '../util/isPlainObject';
+import { EVENT_TYPES, NODE_ORIGINS, NODE_STATUSES, STAGES } from './events';
 import { isFieldSetter } from './provenance';
 import type { EdgeChange, NodeOrigin, NodeResult, NodeStatus, StageName, TreeEvent } from './events';
 
@@ -10,13 +11,10 @@ export function isNodeId(id: unknown): id is string {
   return typeof id === 'string' && NODE_ID_RE.test(id);
 }
 
-const STATUSES = new Set(['draft', 'awaiting_approval', 'pending', 'running', 'succeeded', 'failed', 'cancelled', 'rejected']);
-const ORIGINS = new Set(['root', 'proposer', 'fork']);
-const TYPES = new Set([
-  'experiment_created', 'node_created', 'node_status', 'stage_finished', 'node_result', 'node_failed', 'node_pruned',
-  'node_edited', 'search_started', 'search_stopped', 'proposal_dropped', 'usage',
-]);
-const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const STATUSES = new Set<string>(NODE_STATUSES);
+const ORIGINS = new Set<string>(NODE_ORIGINS);
+const TYPES = new Set<string>(EVENT_TYPES);
+const isObj = isPlainObject;
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isStr = (v: unknown): v is string => typeof v === 'string';
 const optNum = (v: unknown) => v === undefined || isNum(v);
