@@ -158,6 +158,7 @@ def launch(framework, out_dir, command, notes, logging_steps):
     if framework == "trl":
         command = adapt_trl_config(command)
     command = resolve_config_model(command)
+    if framework == "trl":
         if os.path.basename(command[0]) == "trl" and os.path.dirname(command[0]) == os.path.dirname(sys.executable):
             # TRL's CLI in this python's environment, through the TRL <= 0.24 / transformers 5 fix
             # (trl_compat.py; a no-op where TRL already gets bools).
