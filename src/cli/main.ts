@@ -16,10 +16,10 @@ import {
   NODE_FILES,
   ExperimentLock,
   formatProblem,
-  initExperiment,
   isNodeId,
   listExamples,
   readExample,
+  initFromExample,
   openSearchSession,
   SpecError,
   summarizeTree,
@@ -128,13 +128,12 @@ async function cmdInit(args: ParsedArgs): Promise<number> {
     return 0;
   }
   if (!from) throw new UsageError('trex init needs --from <example> or --requirement "…"');
-  let example: { text: string; fileName: string };
   try {
-    example = readExample(from);
+    readExample(from);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  initExperiment(dir, example.text, example.fileName);
+  initFromExample(dir, from);
   process.stdout.write(`Created ${dir} from example '${from}'. Review ${join(dir, 'trex.yaml')}, then: trex run ${dir}\n`);
   return 0;
 }

@@ -5,6 +5,21 @@ import os
 
 from .errors import InputError
 
+# A reserved base_model name: the tiny Llama built on this machine (tiny_model.py), for examples and
+# tests that must not need the hub. Built into the trainer cache once, on first use.
+TINY_MODEL = "trex:tiny-llama"
+
+
+def resolve_base_model(name):
+    """The folder or hub id transformers loads for `name`: reserved names become local folders."""
+    if name != TINY_MODEL:
+        return name
+    from . import tiny_model
+    cache = tiny_model.default_cache()
+    if not os.path.exists(os.path.join(tiny_model.model_dir(cache), "trex_tiny_model.json")):
+        print(f"phase: building the tiny base model {TINY_MODEL} (once, into {cache})", flush=True)
+    return tiny_model.ensure(cache, log=lambda m: print(m, flush=True))
+
 
 def dtype_kwarg():
     """transformers renamed from_pretrained(torch_dtype=) to dtype= in 4.56."""
@@ -30,7 +45,7 @@ def pick_precision(precision, cuda):
 
 def load_tokenizer(name_or_path):
     from transformers import AutoTokenizer
-    tok = AutoTokenizer.from_pretrained(name_or_path)
+    tok = AutoTokenizer.from_pretrained(resolve_base_model(name_or_path))
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
     return tok
@@ -50,7 +65,7 @@ def load_base_model(name, dtype, finetuning, cuda):
         kwargs["quantization_config"] = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",
                                                            bnb_4bit_use_double_quant=True, bnb_4bit_compute_dtype=dtype)
         kwargs["device_map"] = {"": int(os.environ.get("LOCAL_RANK", "0"))}
-    return AutoModelForCausalLM.from_pretrained(name, **kwargs)
+    return AutoModelForCausalLM.from_pretrained(resolve_base_model(name), **kwargs)
 
 
 def add_lora(model, cfg, gradient_checkpointing):
@@ -82,7 +97,7 @@ def load_for_generation(ckpt_dir, base_model, dtype):
     kwargs = {dtype_kwarg(): dtype}
     if is_adapter_dir(ckpt_dir):
         from peft import PeftModel
-        model = AutoModelForCausalLM.from_pretrained(base_model, **kwargs)
+        model = AutoModelForCausalLM.from_pretrained(resolve_base_model(base_model), **kwargs)
         model = PeftModel.from_pretrained(model, ckpt_dir).merge_and_unload()
     else:
         model = AutoModelForCausalLM.from_pretrained(ckpt_dir, **kwargs)

@@ -151,12 +151,37 @@ def adapt_trl_config(command):
     return command[:i] + [resolved] + command[i + 1:]
 
 
+def resolve_config_model(command):
+    """A reserved base_model (hf_models.TINY_MODEL) in the rendered TRL / LLaMA-Factory config
+    becomes the local folder it names, in `<name>.resolved.yaml` next to the rendered one."""
+    i = command.index("--config") + 1 if "--config" in command else next(
+        (k for k, a in enumerate(command) if a.endswith((".yaml", ".yml"))), None)
+    if i is None or i >= len(command):
+        return command
+    import yaml
+    from .hf_models import resolve_base_model
+    path = command[i]
+    with open(path, encoding="utf-8") as f:
+        doc = yaml.safe_load(f)
+    name = doc.get("model_name_or_path") if isinstance(doc, dict) else None
+    if not isinstance(name, str) or resolve_base_model(name) == name:
+        return command
+    doc["model_name_or_path"] = resolve_base_model(name)
+    resolved = path if path.endswith(".resolved.yaml") else os.path.splitext(path)[0] + ".resolved.yaml"
+    with open(resolved, "w", encoding="utf-8") as f:
+        yaml.safe_dump(doc, f, sort_keys=False)
+    print(f"note: base_model {name} is {doc['model_name_or_path']} ({resolved})", flush=True)
+    return command[:i] + [resolved] + command[i + 1:]
+
+
 def launch(framework, out_dir, command, notes, logging_steps):
     for note in notes:
         print(f"note: {note}", flush=True)
     command = [resolve_tool(command[0])] + command[1:]
     if framework == "trl":
         command = adapt_trl_config(command)
+    command = resolve_config_model(command)
+    if framework == "trl":
         if os.path.basename(command[0]) == "trl" and os.path.dirname(command[0]) == os.path.dirname(sys.executable):
             check_trl_version(_installed_version("trl"))
             # TRL's CLI in this python's environment: its scripts run under `accelerate launch` through

@@ -3,6 +3,10 @@
 import type { Json } from '../spec/types';
 import { RenderError } from './types';
 
+/** Reserved base_model name: the trainer resolves it to its locally built tiny Llama (hf_models.py). */
+export const TINY_MODEL = 'trex:tiny-llama';
+const TINY_MODEL_PARAMS_B = 0.0002;
+
 export interface ModelInfo {
   paramsB: number;
   hidden: number;
@@ -22,6 +26,8 @@ interface Family {
 
 // Order matters: the first match wins (qwen3 before qwen).
 const FAMILIES: Family[] = [
+  // The tiny Llama the trainer builds locally (trainer/trex_llm/tiny_model.py, ChatML, ~0.2M params).
+  { match: new RegExp(`^${TINY_MODEL}$`), name: 'tiny-llama', vocab: 600, template: 'chatml' },
   // Hybrid Qwen3: `qwen3` with enable_thinking false (the llamafactory renderer adds it), which
   // puts the empty think block the evaluator's enable_thinking=False prompt has; `qwen3_nothink`
   // is plain ChatML on LLaMA-Factory >= 0.9.4 (absent before), so train and eval prompts differed.
@@ -56,7 +62,7 @@ export function paramsFromName(model: string): number | undefined {
 
 export function modelInfo(baseModel: string, task: { [key: string]: Json | undefined }): ModelInfo {
   const declared = task.model_params_b;
-  const paramsB = typeof declared === 'number' ? declared : paramsFromName(baseModel);
+  const paramsB = typeof declared === 'number' ? declared : baseModel === TINY_MODEL ? TINY_MODEL_PARAMS_B : paramsFromName(baseModel);
   if (!paramsB || paramsB <= 0) {
     throw new RenderError(`cannot tell the size of base model '${baseModel}' for the GPU memory estimate; set task.model_params_b in trex.yaml (billions of parameters)`);
   }

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { initExperiment, listExamples, readExample, SPEC_FILE } from '../../engine';
+import { initExperiment, initFromExample, listExamples, readExample, SPEC_FILE } from '../../engine';
 import { TreePanel } from '../panel/treePanel';
 import { analyzeRequirement, RequirementAnalysisUnavailable } from '../search/requirementAnalyst';
 import { readSettings } from '../settings';
@@ -23,11 +23,13 @@ interface SpecSource {
   text: string;
   /** Shown in validation errors. */
   fileName: string;
+  /** The example it was read from: its data files are copied too. */
+  example?: string;
 }
 
 function exampleSource(example: string): SpecSource {
   // The default folder is named after the task, not its group (ft-bench/sst2 -> sst2).
-  return { name: example.split('/').pop() ?? example, ...readExample(example) };
+  return { name: example.split('/').pop() ?? example, example, ...readExample(example) };
 }
 
 export function registerNewExperimentCommand(s: Services): vscode.Disposable {
@@ -37,7 +39,9 @@ export function registerNewExperimentCommand(s: Services): vscode.Disposable {
     if (!source) return undefined;
     const folder = args.folder ?? (await pickFolder(source.name));
     if (!folder) return undefined;
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `TREX: creating ${folder}` }, async () => initExperiment(folder, source.text, source.fileName));
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `TREX: creating ${folder}` }, async () =>
+      source.example ? initFromExample(folder, source.example) : initExperiment(folder, source.text, source.fileName),
+    );
     const session = s.registry.open(folder);
     s.registry.setActive(session);
     TreePanel.show(s, session);
