@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse, stringify } from 'yaml';
-import { Experiment, forkNode, runNode } from '../src/engine';
+import { Experiment, forkNode, queueNode } from '../src/engine';
 import { status, tempDir, trex, trexAsync } from './helpers/cli';
 
 function newExperiment(example = 'addition'): string {
@@ -54,7 +54,7 @@ test('a real micro search finds a better node than the baseline, and reuse avoid
   await t.test('an identical config is never run twice', () => {
     const exp = Experiment.open(dir);
     const fork = forkNode(exp, root.id);
-    runNode(exp, fork);
+    queueNode(exp, fork);
     exp.close();
     const r = trex(['run', dir, '--budget', '7']);
     assert.equal(r.code, 0, r.stderr);
@@ -71,7 +71,7 @@ test('a real micro search finds a better node than the baseline, and reuse avoid
     editYaml(exp.nodePath(fork, 'train.yaml'), (v) => {
       v.epochs = Number(v.epochs ?? 1) * 2;
     });
-    runNode(exp, fork);
+    queueNode(exp, fork);
     exp.close();
     const before = status(dir).runs;
     const r = trex(['run', dir, '--budget', String(before + 1)]);
@@ -88,7 +88,7 @@ test('a real micro search finds a better node than the baseline, and reuse avoid
     editYaml(exp.nodePath(fork, 'recipe.yaml'), (v) => {
       (v.sources as { generator: string }[])[0].generator = 'no_such_generator';
     });
-    runNode(exp, fork);
+    queueNode(exp, fork);
     exp.close();
     const before = status(dir).runs;
     const r = trex(['run', dir, '--budget', String(before + 2)]);
@@ -105,7 +105,7 @@ test('a real micro search finds a better node than the baseline, and reuse avoid
     const exp = Experiment.open(dir);
     const fork = forkNode(exp, root.id);
     writeFileSync(exp.nodePath(fork, 'train.yaml'), 'learning_rate: 0.001\nbatch_size: lots\n');
-    assert.throws(() => runNode(exp, fork), /nodes\/n\d+\/train\.yaml:2:\d+: field 'batch_size'/);
+    assert.throws(() => queueNode(exp, fork), /nodes\/n\d+\/train\.yaml:2:\d+: field 'batch_size'/);
     exp.close();
   });
 });

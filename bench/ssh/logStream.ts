@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StageJob } from '../../src/engine/backends/backend';
 import { SshBackend } from '../../src/engine/backends/ssh/sshBackend';
-import { runnerDir } from '../../src/engine/paths';
+import { runnerDir } from '../../src/engine/packageDirs';
 import { SshdHarness } from '../../test/ssh/sshd';
 
 export interface BenchRow {

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { configHash, Experiment, recipeHash, SPEC_FILE } from './experiment';
 import { ExperimentLock } from './lock';
-import { diffConfigs } from './spec/paths';
+import { diffConfigs } from './spec/configPaths';
 import type { FieldSetter } from './tree/events';
 import { attributeChanges } from './tree/provenance';
 
@@ -21,7 +21,7 @@ export function forkNode(exp: Experiment, parentId: string, title = `fork of ${p
  * are recomputed from its files; a value that changed is attributed to `by` (the user, or the
  * Executor after its fix), the others keep who set them.
  */
-export function runNode(exp: Experiment, id: string, by: FieldSetter = 'user'): void {
+export function queueNode(exp: Experiment, id: string, by: FieldSetter = 'user'): void {
   const node = exp.tree.get(id);
   if (node.status === 'running') throw new Error(`${id} is already running`);
   const config = exp.readNodeConfig(id); // validates: a bad file is refused here, with file and line

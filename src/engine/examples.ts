@@ -3,7 +3,7 @@
 import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { initExperiment, SPEC_FILE } from './experiment';
-import { examplesDir } from './paths';
+import { examplesDir } from './packageDirs';
 
 export interface ExampleTask {
   /** "addition", or "ft-bench/sst2" inside a group. */

@@ -13,7 +13,7 @@ import type { NewTreeEvent, NodeOrigin, NodeStatus, TreeEvent, EdgeChange, Field
 import { defaultSetter } from './tree/provenance';
 import { ExperimentTree, isNodeId } from './tree/tree';
 import { hashJson } from './spec/hash';
-import type { NodeConfig } from './spec/paths';
+import type { NodeConfig } from './spec/configPaths';
 import { loadYamlFile, parseAndValidate, SpecError } from './spec/validate';
 import type { JsonObject, TaskSpec } from './spec/types';
 

@@ -6,7 +6,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, writeFileSync
 import { dirname, join, relative, resolve } from 'node:path';
 import { NODE_FILES, normalizeTrain, type Experiment } from './experiment';
 import { localDataFiles, LLM_FRAMEWORKS, planNodeStages, writeRenderedFiles, type NodeStages, type StagePlan } from './frameworks';
-import { runnerDir } from './paths';
+import { runnerDir } from './packageDirs';
 import { describeChanges } from './insights';
 import type { JsonObject } from './spec/types';
 

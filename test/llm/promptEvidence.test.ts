@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { computeInsights, Experiment, initExperiment, renderInsights } from '../../src/engine';
-import { buildEvidence, EVIDENCE_TOKENS, PROPOSER_SYSTEM } from '../../src/engine/llm/proposals/prompt';
+import { buildEvidence, EVIDENCE_TOKENS, PROPOSER_SYSTEM } from '../../src/engine/proposers/llm/prompt';
 import { estimateTokens } from '../../src/engine/llm/tokenEstimate';
 import type { RecordedRequest } from './fakeOpenAI';
 import { MICRO_SPEC, newExperiment, tempDir } from './helpers';

@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 import { computeInsights, Rng, type Experiment, type ProposalContext } from '../../src/engine';
 import { checkProposedSources } from '../../src/engine/dataPolicy';
 import { LlmProposer } from '../../src/engine/llm';
-import { executorTools } from '../../src/engine/llm/executor/tools';
+import { executorTools } from '../../src/engine/llm/executorAgent/tools';
 import { useFakeServers } from '../llm/fakeServers';
 import { cleanupTempDirs, newExperiment, tempDir, testClient, testConfig } from '../llm/helpers';
 

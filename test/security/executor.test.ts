@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { Experiment } from '../../src/engine';
 import { resolveLlmConfig } from '../../src/engine/llm';
-import { checkArgv, executorTools } from '../../src/engine/llm/executor/tools';
+import { checkArgv, executorTools } from '../../src/engine/llm/executorAgent/tools';
 import { cleanupTempDirs, newExperiment, tempDir, testConfig } from '../llm/helpers';
 import { testBackend } from '../llm/testBackend';
 
@@ -108,7 +108,7 @@ test('a stage launched by the local backend does not inherit credentials', async
   process.env.GITHUB_TOKEN = 'ghp_redteam0002';
   try {
     const backend = await testBackend(exp.dir);
-    const { runJobToEnd } = await import('../../src/engine/llm/executor/jobs');
+    const { runJobToEnd } = await import('../../src/engine/llm/executorAgent/jobs');
     const r = await runJobToEnd(backend, { runDir: 'nodes/n0000/run/envcheck', argv: ['env'], env: { SOME_TOKEN: 'tok-redteam-0002', OK_VAR: 'fine' }, inputs: [], outputs: [], label: 'env check' }, 30_000);
     assert.equal(r.exitCode, 0);
     assert.match(r.output, /OK_VAR=fine/);

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { approveNode, setPruned, withIdleExperiment } from '../../src/engine/actions';
 import { LocalBackend } from '../../src/engine/backends/local';
-import { runnerDir } from '../../src/engine/paths';
+import { runnerDir } from '../../src/engine/packageDirs';
 import { processStartTime } from '../../src/engine/lock';
-import { NodeSandbox } from '../../src/engine/llm/executor/sandbox';
+import { NodeSandbox } from '../../src/engine/llm/executorAgent/sandbox';
 import { cleanupTempDirs, newExperiment } from '../llm/helpers';
 
 after(() => cleanupTempDirs());

@@ -4,7 +4,7 @@ import { appendFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend, JobStatus, StageJob } from '../../src/engine/backends/backend';
 import { SlurmBackend, type SlurmBackendOptions } from '../../src/engine/backends/slurm';
-import { runnerDir } from '../../src/engine/paths';
+import { runnerDir } from '../../src/engine/packageDirs';
 import { SshdHarness } from '../ssh/sshd';
 import type { SlurmCluster } from './cluster';
 

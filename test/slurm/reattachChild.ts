@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import type { StageJob } from '../../src/engine/backends/backend';
 import { SlurmBackend } from '../../src/engine/backends/slurm';
-import { runnerDir } from '../../src/engine/paths';
+import { runnerDir } from '../../src/engine/packageDirs';
 
 interface Args {
   sshConfig: string;

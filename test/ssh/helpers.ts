@@ -4,7 +4,7 @@ import { appendFileSync, existsSync, mkdirSync, statSync, writeFileSync } from '
 import { dirname, join } from 'node:path';
 import type { JobStatus, StageJob } from '../../src/engine/backends/backend';
 import { SshBackend, type SshBackendOptions } from '../../src/engine/backends/ssh/sshBackend';
-import { runnerDir } from '../../src/engine/paths';
+import { runnerDir } from '../../src/engine/packageDirs';
 import type { SshdHarness } from './sshd';
 
 /** Strings that break naive shell quoting. */

@@ -2,7 +2,7 @@
 // into a local file until the parent SIGKILLs it. Run without arguments (as the test runner does
 // with every file under test/) it does nothing.
 import { SshBackend } from '../../src/engine/backends/ssh/sshBackend';
-import { runnerDir } from '../../src/engine/paths';
+import { runnerDir } from '../../src/engine/packageDirs';
 import { follow, loopJob } from './helpers';
 
 interface ChildArgs {

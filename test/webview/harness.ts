@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { packageRoot } from '../../src/engine/paths';
+import { packageRoot } from '../../src/engine/packageDirs';
 import { panelHtml } from '../../src/extension/panel/panelHtml';
 import type { ToHostMessage, ToWebviewMessage } from '../../webview/protocol';
 

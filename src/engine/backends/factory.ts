@@ -1,7 +1,7 @@
 // Builds the backend named on the command line or in trex.yaml (compute.backend).
 import { cpus } from 'node:os';
 import type { TaskSpec } from '../spec/types';
-import { runnerDir } from '../paths';
+import { runnerDir } from '../packageDirs';
 import type { Backend } from './backend';
 import { LocalBackend } from './local';
 import { PoolBackend, poolMembers } from './pool';

@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from '../paths';
+import { packageRoot } from '../packageDirs';
 import { BackendError } from './backend';
 
 const cache = new Map<string, string>();

@@ -5,7 +5,7 @@ import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSy
 import { join } from 'node:path';
 import type { Backend, StageJob } from '../backends/backend';
 import { configHash, recipeHash, normalizeTrain, type Experiment, writeFileAtomic } from '../experiment';
-import { diffConfigs, type NodeConfig } from '../spec/paths';
+import { diffConfigs, type NodeConfig } from '../spec/configPaths';
 import type { JsonObject, ReuseSettings } from '../spec/types';
 import { formatProblem, SpecError } from '../spec/validate';
 import type { NodeResult, StageName } from '../tree/events';

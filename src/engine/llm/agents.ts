@@ -5,15 +5,15 @@
 // and never waits for a debugging session of some other node (which can take many minutes while
 // training slots sit idle). Every task's LLM usage is emitted as a usage event.
 import type { Backend } from '../backends/backend';
-import { runNode } from '../actions';
+import { queueNode } from '../actions';
 import type { Experiment } from '../experiment';
 import type { TreeEvent } from '../tree/events';
 import type { LlmClient } from './client';
 import type { LlmRole } from './config';
 import { distillWithClient } from './distill';
 import { describeError } from './errors';
-import { analyzeBadCases } from './executor/badCases';
-import { runExecutorAgent } from './executor/agent';
+import { analyzeBadCases } from './executorAgent/badCases';
+import { runExecutorAgent } from './executorAgent/agent';
 import { zeroTotals, type UsageMeter, type UsageTotals } from './usage';
 
 export interface LlmAgentsOptions {
@@ -136,7 +136,7 @@ export class LlmAgents {
     const still = this.exp.tree.nodes.get(id);
     if (fixed && this.opts.requeueFixed !== false && still?.status === 'failed' && !this.exp.tree.isPruned(id)) {
       try {
-        runNode(this.exp, id, 'executor');
+        queueNode(this.exp, id, 'executor');
         this.opts.onNotice?.(`${id} queued again after the Executor's fix passed the cheap checks.`);
       } catch (e) {
         this.opts.onNotice?.(`${id} could not be queued again: ${describeError(e)}`);

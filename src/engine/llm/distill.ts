@@ -10,7 +10,7 @@ import { specValidationSize } from '../metricNoise';
 import type { TreeNode } from '../tree/tree';
 import type { LlmClient } from './client';
 import { describeError } from './errors';
-import { BAD_CASES_FILE } from './executor/badCases';
+import { BAD_CASES_FILE } from './executorAgent/badCases';
 import { compileSchema, isPlainObject } from './jsonValidation';
 import { inline, truncateEnd } from './text';
 import type { UsageTotals } from './usage';

@@ -12,9 +12,9 @@ import { LlmAgents, reportUsage } from './agents';
 import { LlmClient } from './client';
 import { describeLlmConfig, NO_KEY_MESSAGE, resolveLlmConfig, type LlmConfig, type LlmOverrides } from './config';
 import { distillWithClient, type DistillOutcome } from './distill';
-import { analyzeBadCases as analyzeBadCasesWith, type BadCaseReport } from './executor/badCases';
-import { runExecutorAgent as runExecutorAgentWith, type ExecutorOutcome } from './executor/agent';
-import { LlmProposer } from './proposals/llmProposer';
+import { analyzeBadCases as analyzeBadCasesWith, type BadCaseReport } from './executorAgent/badCases';
+import { runExecutorAgent as runExecutorAgentWith, type ExecutorOutcome } from './executorAgent/agent';
+import { LlmProposer } from '../proposers/llm/llmProposer';
 import { runResearch as runResearchWith, topicFromSpec, type ResearchOutcome } from './research/researcher';
 import { UsageMeter, zeroTotals, type UsageTotals } from './usage';
 
@@ -24,16 +24,16 @@ export { DEFAULT_PRICES, priceFor, priceCall, type PriceTable, type ModelPrice }
 export { UsageMeter, readUsageLedger, type CallUsage, type UsageTotals } from './usage';
 export { LlmClient, type ChatMessage, type Completion } from './client';
 export { LlmError, describeError, type LlmErrorKind } from './errors';
-export { LlmProposer, PROPOSAL_SCHEMA, type ProposalReply } from './proposals/llmProposer';
-export { applyEdits, type ProposalEdit } from './proposals/applyEdits';
+export { LlmProposer, PROPOSAL_SCHEMA, type ProposalReply } from '../proposers/llm/llmProposer';
+export { applyEdits, type ProposalEdit } from '../proposers/llm/applyEdits';
 export { LlmAgents, reportUsage, type LlmAgentsOptions } from './agents';
 export { initFromRequirement, type InitFromRequirementResult, type InitFromRequirementOptions } from './requirement';
-export { runCheapChecks, cheapCheckConfig, type CheapCheckResult, type CheapCheckOptions } from './executor/cheapChecks';
-export { EXECUTOR_LOG, readExecutorRecords } from './executor/records';
-export { BAD_CASES_FILE, errorPattern, readPredictions, type BadCaseReport } from './executor/badCases';
+export { runCheapChecks, cheapCheckConfig, type CheapCheckResult, type CheapCheckOptions } from './executorAgent/cheapChecks';
+export { EXECUTOR_LOG, readExecutorRecords } from './executorAgent/records';
+export { BAD_CASES_FILE, errorPattern, readPredictions, type BadCaseReport } from './executorAgent/badCases';
 export { RESEARCH_FILE, type ResearchOutcome, type ResearchFindings } from './research/researcher';
 export type { DistillOutcome } from './distill';
-export type { ExecutorOutcome } from './executor/agent';
+export type { ExecutorOutcome } from './executorAgent/agent';
 
 export const USAGE_LEDGER = join('.trex', 'llm-usage.jsonl');
 

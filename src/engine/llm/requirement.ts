@@ -9,7 +9,7 @@ import trexSchema from '../../../schemas/trex.schema.json';
 import recipeSchema from '../../../schemas/recipe.schema.json';
 import trainSchema from '../../../schemas/train.schema.json';
 import { initExperiment, SPEC_FILE } from '../experiment';
-import { examplesDir } from '../paths';
+import { examplesDir } from '../packageDirs';
 import type { Json, JsonObject, TaskSpec } from '../spec/types';
 import { formatProblem, parseAndValidate, SpecError } from '../spec/validate';
 import { LlmClient } from './client';

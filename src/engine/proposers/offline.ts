@@ -4,9 +4,9 @@
 // an optimistic prior so every knob is explored.
 import { configHash } from '../experiment';
 import { changeKey, type ChangeEffect } from '../insights';
-import { getPath, setPath, type NodeConfig } from '../spec/paths';
+import { getPath, setPath, type NodeConfig } from '../spec/configPaths';
 import type { Json } from '../spec/types';
-import { knobValues, valueIndex } from '../search/space';
+import { knobValues, valueIndex } from './space';
 import type { Proposal, ProposalContext, ProposalResult, Proposer } from './proposer';
 
 interface Candidate {

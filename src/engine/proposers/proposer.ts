@@ -3,7 +3,7 @@
 import type { Experiment } from '../experiment';
 import type { Insights } from '../insights';
 import type { Rng } from '../search/rng';
-import type { NodeConfig } from '../spec/paths';
+import type { NodeConfig } from '../spec/configPaths';
 import type { Budget } from '../spec/types';
 import type { EdgeChange } from '../tree/events';
 

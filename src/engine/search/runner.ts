@@ -10,7 +10,7 @@ import type { StageProgress } from '../executor/progress';
 import { computeInsights, renderInsights } from '../insights';
 import { specValidationSize } from '../metricNoise';
 import type { Proposal, Proposer } from '../proposers/proposer';
-import { getPath } from '../spec/paths';
+import { getPath } from '../spec/configPaths';
 import { OfflineProposer } from '../proposers/offline';
 import type { Budget, PolicyName, SearchSettings } from '../spec/types';
 import { searchSettings } from '../spec/types';

@@ -2,7 +2,7 @@
 // running. The node goes straight from queued to running in one synchronous step, so a running
 // search never picks it up as well.
 import * as vscode from 'vscode';
-import { NodeExecutor, runNode, searchSettings, threadsPerSlot, type NodeStatus } from '../../engine';
+import { NodeExecutor, queueNode, searchSettings, threadsPerSlot, type NodeStatus } from '../../engine';
 import type { ExperimentSession } from '../experiments/experimentSession';
 import { readSettings } from '../settings';
 import { createBackendFor } from './backendFor';
@@ -36,7 +36,7 @@ export class NodeRunner implements vscode.Disposable {
       const settings = readSettings(vscode.Uri.file(session.dir));
       const backend = await createBackendFor(session, settings, 1);
       const executor = new NodeExecutor(exp, backend, { reuse: searchSettings(exp.spec).reuse, threads: threadsPerSlot(1), onProgress: (p) => session.reportProgress(p) });
-      runNode(exp, id); // validates recipe.yaml and train.yaml (SpecError with lines) and queues the node
+      queueNode(exp, id); // validates recipe.yaml and train.yaml (SpecError with lines) and queues the node
       const outcome = executor.run(id, controller.signal); // synchronously marks it running
       session.setModified(id, false);
       done = this.track(session, id, outcome, controller).finally(async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { TaskSpec } from '../../../src/engine';
 import { describeLlmConfig, NO_KEY_MESSAGE, priceCall, priceFor, resolveLlmConfig, selectProposer, DEFAULT_PRICES } from '../../../src/engine/llm';
-import { applyEdits } from '../../../src/engine/llm/proposals/applyEdits';
+import { applyEdits } from '../../../src/engine/proposers/llm/applyEdits';
 import { cleanupTempDirs, newExperiment, tempDir } from '../../llm/helpers';
 
 after(() => cleanupTempDirs());

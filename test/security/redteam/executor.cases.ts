@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Experiment } from '../../../src/engine';
-import { checkArgv, executorTools } from '../../../src/engine/llm/executor/tools';
+import { checkArgv, executorTools } from '../../../src/engine/llm/executorAgent/tools';
 import { detectIsolation } from '../../../src/engine/sandbox';
 import { newExperiment, tempDir, testConfig } from '../../llm/helpers';
 import { testBackend } from '../../llm/testBackend';

@@ -2,8 +2,8 @@
 // and the Executor's commands on a remote node are never arbitrary argv (no isolation there).
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { runJobToEnd } from '../../../src/engine/llm/executor/jobs';
-import { executorTools } from '../../../src/engine/llm/executor/tools';
+import { runJobToEnd } from '../../../src/engine/llm/executorAgent/jobs';
+import { executorTools } from '../../../src/engine/llm/executorAgent/tools';
 import { newExperiment, testConfig } from '../../llm/helpers';
 import { makeBackend } from '../../ssh/helpers';
 import { SshdHarness, sshdAvailable } from '../../ssh/sshd';

@@ -2,7 +2,7 @@
 // the recipe and train schemas. Paths are the dotted addresses of the search space
 // ("train.learning_rate", "recipe.sources.0.num_examples"); "recipe" or "train" alone replaces
 // the whole object; a null value removes the key or list item.
-import type { NodeConfig } from '../../spec/paths';
+import type { NodeConfig } from '../../spec/configPaths';
 import type { Json, JsonObject } from '../../spec/types';
 import { parseAndValidate, SpecError } from '../../spec/validate';
 

@@ -4,9 +4,9 @@
 import type { Experiment } from '../../experiment';
 import { changeKey } from '../../insights';
 import { binomialSE, effectVerdict, specValidationSize, validationSizeOf } from '../../metricNoise';
-import { diffConfigs, type NodeConfig } from '../../spec/paths';
+import { diffConfigs, type NodeConfig } from '../../spec/configPaths';
 import type { TreeNode } from '../../tree/tree';
-import { truncateEnd } from '../text';
+import { truncateEnd } from '../../llm/text';
 import { describeDataStats, readDataStats } from './dataEvidence';
 import { describeLoss, describeWarmStart, readLossSummary } from './trainingDynamics';
 

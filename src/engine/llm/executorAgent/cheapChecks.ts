@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend } from '../../backends/backend';
 import { normalizeTrain, writeFileAtomic, type Experiment } from '../../experiment';
-import type { NodeConfig } from '../../spec/paths';
+import type { NodeConfig } from '../../spec/configPaths';
 import type { Json, JsonObject } from '../../spec/types';
 import { formatProblem, SpecError } from '../../spec/validate';
 import { tailLines } from '../text';

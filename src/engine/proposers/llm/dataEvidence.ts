@@ -2,7 +2,7 @@
 // training machine, so validated field by field here): examples kept, dropped per filter, mixing
 // by source, prompt/response lengths, and a few formatted training samples.
 import { isPlainObject } from '../../util/isPlainObject';
-import { inline } from '../text';
+import { inline } from '../../llm/text';
 import { readBounded } from './boundedRead';
 
 export interface LengthSummary {

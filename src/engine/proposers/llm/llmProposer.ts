@@ -4,15 +4,15 @@
 // still invalid or duplicates a known config, with the reason. It never throws: every failure
 // becomes a recorded reason, so a bad model or a dead endpoint cannot crash the search.
 import { configHash, INSIGHTS_FILE, NODE_FILES, type Experiment } from '../../experiment';
-import type { Proposal, ProposalContext, ProposalResult, Proposer } from '../../proposers/proposer';
-import { diffConfigs, type NodeConfig } from '../../spec/paths';
-import type { ChatMessage, LlmClient } from '../client';
-import { describeError, isLlmError, LlmError } from '../errors';
-import { RESEARCH_FILE, runResearch, topicFromSpec } from '../research/researcher';
-import { inline, oneLine } from '../text';
-import { zeroTotals } from '../usage';
-import type { LlmAgents } from '../agents';
-import { BAD_CASES_FILE } from '../executor/badCases';
+import type { Proposal, ProposalContext, ProposalResult, Proposer } from '../proposer';
+import { diffConfigs, type NodeConfig } from '../../spec/configPaths';
+import type { ChatMessage, LlmClient } from '../../llm/client';
+import { describeError, isLlmError, LlmError } from '../../llm/errors';
+import { RESEARCH_FILE, runResearch, topicFromSpec } from '../../llm/research/researcher';
+import { inline, oneLine } from '../../llm/text';
+import { zeroTotals } from '../../llm/usage';
+import type { LlmAgents } from '../../llm/agents';
+import { BAD_CASES_FILE } from '../../llm/executorAgent/badCases';
 import { applyEdits, type ProposalEdit } from './applyEdits';
 import { checkProposedSources } from '../../dataPolicy';
 import { buildProposalPrompt, PROPOSER_SYSTEM } from './prompt';
