@@ -10,7 +10,8 @@ test('in approval mode proposed nodes wait, and run once approved; rejected ones
   assert.equal(trex(['init', dir, '--from', 'addition']).code, 0);
   const spec = join(dir, 'trex.yaml');
   writeFileSync(spec, readFileSync(spec, 'utf8').replace(/^search: \{/m, 'search: {approval: true, '));
-  const first = trex(['run', dir, '--budget', '3', '--parallel', '1']);
+  // A budget above 8 runs: at 8 or fewer, UCT proposes one child per expansion and there would be one to review.
+  const first = trex(['run', dir, '--budget', '10', '--parallel', '1']);
   assert.equal(first.code, 0, first.stderr);
   assert.match(first.stdout, /Waiting for approval: (n\d{4} ?)+/);
   const s1 = status(dir);
@@ -24,7 +25,7 @@ test('in approval mode proposed nodes wait, and run once approved; rejected ones
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /no node 'n9999'/);
 
-  const second = trex(['run', dir, '--budget', '3', '--parallel', '1']);
+  const second = trex(['run', dir, '--budget', '10', '--parallel', '1']);
   assert.equal(second.code, 0, second.stderr);
   const s2 = status(dir);
   assert.equal(s2.nodes.find((n) => n.id === waiting[0])!.status, 'succeeded');

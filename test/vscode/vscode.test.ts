@@ -37,7 +37,7 @@ function ensureBaseModel(): void {
 function packageVsix(runDir: string): string {
   if (!existsSync(join(REPO, 'dist', 'extension.js')) || !existsSync(join(REPO, 'dist', 'webview', 'main.js'))) execFileSync('node', ['esbuild.mjs'], { cwd: REPO, stdio: 'inherit' });
   const out = join(runDir, 'trex.vsix');
-  execFileSync(join(REPO, 'node_modules', '.bin', 'vsce'), ['package', '--allow-missing-repository', '--skip-license', '-o', out], { cwd: REPO, stdio: 'inherit' });
+  execFileSync(join(REPO, 'node_modules', '.bin', 'vsce'), ['package', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '-o', out], { cwd: REPO, stdio: 'inherit' });
   return out;
 }
 

@@ -66,7 +66,7 @@ hostile('confined script', 'reads ~/.ssh/id_rsa', () => confinedCase(['bash', '-
   assert.ok(!out.includes(SSH_KEY_TEXT));
   assert.match(out, /end/);
 }), noIsolation);
-hostile('confined script', 'prints the environment', () => confinedCase(['bash', '-c', 'env; cat /proc/self/environ; cat /proc/1/environ; echo end'], (out) => assert.match(out, /end/)), noIsolation);
+hostile('confined script', 'prints the environment', () => confinedCase(['bash', '-c', 'echo begin; env; cat /proc/self/environ; cat /proc/1/environ'], (out) => assert.match(out, /begin/)), noIsolation);
 hostile('confined script', 'copies the environment into a file in work/', () => confinedCase(['bash', '-c', 'env > work/env.txt; set > work/set.txt'], (_out, exp) => {
   assert.ok(readFileSync(exp.nodePath('n0000', 'work', 'env.txt'), 'utf8').includes('PATH='));
 }), noIsolation);
