@@ -1,6 +1,7 @@
 // Dotted paths into a node's config ("train.learning_rate", "recipe.sources.0.num_examples"),
 // the addresses the search space and edge changes use.
 import type { Json, JsonObject } from './types';
+import { isPlainObject } from '../util/isPlainObject';
 
 export interface NodeConfig {
   recipe: JsonObject;
@@ -38,6 +39,19 @@ export function setPath(config: NodeConfig, path: string, value: Json): NodeConf
   const last = segs[segs.length - 1];
   (cur as Record<string | number, Json>)[Array.isArray(cur) ? Number(last) : last] = value;
   return copy as unknown as NodeConfig;
+}
+
+/** A copy of the config without the value at path (a missing path changes nothing). */
+export function unsetPath(config: NodeConfig, path: string): NodeConfig {
+  const copy = structuredClone(config);
+  const segs = path.split('.');
+  let cur: Json | undefined = copy as unknown as JsonObject;
+  for (const seg of segs.slice(0, -1)) {
+    if (cur === null || typeof cur !== 'object') return copy;
+    cur = Array.isArray(cur) ? cur[Number(seg)] : cur[seg];
+  }
+  if (isPlainObject(cur)) delete cur[segs[segs.length - 1]];
+  return copy;
 }
 
 /** Leaf-level differences between two configs, as edge changes. */

@@ -84,6 +84,12 @@ export function parseAndValidate<T>(text: string, schema: SchemaName, file: stri
   return value as T;
 }
 
+/** Checks a value already in memory (a model's edited config, say): its problems as field + message, [] when valid. */
+export function schemaProblems(value: unknown, schema: SchemaName): { field: string; message: string }[] {
+  const validate = getValidators()[schema];
+  return validate(value) ? [] : describeSchemaErrors(validate.errors ?? []).map((p) => ({ field: p.field, message: p.message }));
+}
+
 export function loadYamlFile<T>(path: string, schema: SchemaName, displayName = path): T {
   let text: string;
   try {

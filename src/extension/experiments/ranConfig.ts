@@ -2,7 +2,7 @@
 // executor wrote into its run folder, or from any node with the same config hash whose files are
 // untouched. Checked against the node's recorded hash, so a wrong guess is never used.
 import { existsSync, readFileSync } from 'node:fs';
-import { configHash, diffConfigs, normalizeTrain, setPath, type Experiment, type Json, type JsonObject, type NodeConfig } from '../../engine';
+import { configHash, diffConfigs, normalizeTrain, setPath, unsetPath, type Experiment, type Json, type JsonObject, type NodeConfig } from '../../engine';
 
 export function ranConfig(exp: Experiment, id: string): NodeConfig | undefined {
   const node = exp.tree.get(id);
@@ -45,16 +45,4 @@ export function revertEdits(edited: NodeConfig, original: NodeConfig): NodeConfi
     restored = change.to === undefined ? unsetPath(restored, change.path) : setPath(restored, change.path, change.to as Json);
   }
   return restored;
-}
-
-function unsetPath(config: NodeConfig, path: string): NodeConfig {
-  const copy = structuredClone(config);
-  const segs = path.split('.');
-  let cur: Json | undefined = copy as unknown as JsonObject;
-  for (const seg of segs.slice(0, -1)) {
-    if (cur === null || typeof cur !== 'object') return copy;
-    cur = Array.isArray(cur) ? cur[Number(seg)] : cur[seg];
-  }
-  if (cur !== null && typeof cur === 'object' && !Array.isArray(cur)) delete cur[segs[segs.length - 1]];
-  return copy;
 }

@@ -4,7 +4,7 @@
 // the whole object; a null value removes the key or list item.
 import type { NodeConfig } from '../../spec/configPaths';
 import type { Json, JsonObject } from '../../spec/types';
-import { parseAndValidate, SpecError } from '../../spec/validate';
+import { schemaProblems } from '../../spec/validate';
 
 export interface ProposalEdit {
   path: string;
@@ -46,12 +46,7 @@ export function applyEdits(parent: NodeConfig, edits: ProposalEdit[]): { config?
       problems.push(`${part}: must be an object`);
       continue;
     }
-    try {
-      parseAndValidate(JSON.stringify(v), part, `${part}.yaml`);
-    } catch (e) {
-      if (e instanceof SpecError) problems.push(...e.problems.map((p) => `${part}.yaml${p.field ? ` field '${p.field}'` : ''}: ${p.message}`));
-      else problems.push(`${part}.yaml: ${(e as Error).message}`);
-    }
+    problems.push(...schemaProblems(v, part).map((p) => `${part}.yaml${p.field ? ` field '${p.field}'` : ''}: ${p.message}`));
   }
   return problems.length ? { problems } : { config, problems };
 }
