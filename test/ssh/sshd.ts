@@ -163,6 +163,10 @@ export class SshdHarness {
         'MaxSessions 20',
         'MaxStartups 100:30:200',
         'LogLevel VERBOSE',
+        // bash reads ~/.bashrc under sshd; where that runs `pyenv init`, every remote command
+        // rehashes, and a rehash killed by a dropped-connection test leaves pyenv's lock behind:
+        // each later command would then wait 60 s for it. A short wait keeps the sessions honest.
+        'SetEnv PYENV_REHASH_TIMEOUT=1',
         '',
       ].join('\n'),
     );
