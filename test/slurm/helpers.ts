@@ -15,7 +15,7 @@ export { sleep };
 export async function startLoginNode(cluster: SlurmCluster): Promise<SshdHarness> {
   const h = await SshdHarness.start();
   // SetEnv (OpenSSH >= 7.8) is applied after sshd's own PATH, so the wrappers win.
-  appendFileSync(join(h.dir, 'sshd_config'), `SetEnv PATH=${cluster.binDir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin SLURM_CONF=${cluster.confPath}\n`);
+  h.addSessionEnv(`PATH=${cluster.binDir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin SLURM_CONF=${cluster.confPath}`);
   await h.restart();
   return h;
 }

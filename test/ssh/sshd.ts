@@ -9,6 +9,9 @@ import { createServer, connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 
+// See writeServerConfig: pyenv's rehash lock must not stall sessions.
+const SESSION_ENV = 'PYENV_REHASH_TIMEOUT=1';
+
 export const SSHD = '/usr/sbin/sshd';
 
 export function sshdAvailable(): boolean {
@@ -142,6 +145,12 @@ export class SshdHarness {
     );
   }
 
+  /** Adds variables to every session's environment (sshd keeps only its first SetEnv line, so there is one). */
+  addSessionEnv(vars: string): void {
+    const path = join(this.dir, 'sshd_config');
+    writeFileSync(path, readFileSync(path, 'utf8').replace(/^SetEnv (.*)$/m, (_m, old: string) => `SetEnv ${vars} ${old}`));
+  }
+
   private writeServerConfig(): void {
     writeFileSync(
       join(this.dir, 'sshd_config'),
@@ -166,7 +175,7 @@ export class SshdHarness {
         // bash reads ~/.bashrc under sshd; where that runs `pyenv init`, every remote command
         // rehashes, and a rehash killed by a dropped-connection test leaves pyenv's lock behind:
         // each later command would then wait 60 s for it. A short wait keeps the sessions honest.
-        'SetEnv PYENV_REHASH_TIMEOUT=1',
+        `SetEnv ${SESSION_ENV}`,
         '',
       ].join('\n'),
     );
