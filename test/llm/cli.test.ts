@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { CLI, tempDir, testEnv, trex } from '../helpers/cli';
 import { scriptedLlm } from './scriptedLlm';
-import { useFakeServers } from './fakeServers';
+import { fakeLlmEnv, useFakeServers } from './fakeServers';
 
 const servers = useFakeServers({ research: true });
 
@@ -27,15 +27,7 @@ test('trex run --proposer llm completes a micro search through the fake server',
   const dir = join(tempDir(), 'exp');
   assert.equal(trex(['init', dir, '--from', 'addition']).code, 0);
   servers.fake.handler = scriptedLlm(() => dir);
-  const env = {
-    TREX_LLM_API_KEY: 'sk-cli-secret',
-    TREX_LLM_BASE_URL: servers.fake.baseURL,
-    TREX_LLM_TIMEOUT_MS: '5000',
-    TREX_LLM_MAX_RETRIES: '0',
-    TREX_ARXIV_URL: servers.apis.baseURL,
-    TREX_SEMANTIC_SCHOLAR_URL: servers.apis.baseURL,
-    TREX_HF_URL: servers.apis.baseURL,
-  };
+  const env = fakeLlmEnv(servers, 'sk-cli-secret');
   const r = await runCli(['run', dir, '--proposer', 'llm', '--budget', '3', '--policy', 'greedy', '--parallel', '1'], env);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /Proposer: LLM Researcher/);

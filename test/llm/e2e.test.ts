@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { examplesDir, Experiment, initExperiment, parseAndValidate, Search, type TaskSpec } from '../../src/engine';
 import { readExecutorRecords, readUsageLedger, selectProposer } from '../../src/engine/llm';
-import { useFakeServers } from './fakeServers';
+import { fakeLlmEnv, useFakeServers } from './fakeServers';
 import { cleanupTempDirs, MICRO_SPEC, tempDir } from './helpers';
 import { testBackend } from './testBackend';
 import { scriptedLlm } from './scriptedLlm';
@@ -47,16 +47,7 @@ test('trex run --proposer llm, end to end: research, proposals, a failure debugg
   initExperiment(dir, text);
   const exp = Experiment.open(dir);
   servers.fake.handler = scriptedLlm(() => exp.dir);
-  const env = {
-    TREX_LLM_API_KEY: 'sk-e2e-secret',
-    TREX_LLM_BASE_URL: servers.fake.baseURL,
-    TREX_LLM_MODEL: 'gpt-4o-mini',
-    TREX_LLM_TIMEOUT_MS: '5000',
-    TREX_LLM_MAX_RETRIES: '0',
-    TREX_ARXIV_URL: servers.apis.baseURL,
-    TREX_SEMANTIC_SCHOLAR_URL: servers.apis.baseURL,
-    TREX_HF_URL: servers.apis.baseURL,
-  };
+  const env = fakeLlmEnv(servers, 'sk-e2e-secret');
   const backend = await testBackend(exp.dir, tempDir());
   const notices: string[] = [];
   const choice = selectProposer(exp, { requested: 'llm', env, backend, onNotice: (m) => notices.push(m) });

@@ -23,3 +23,17 @@ export function useFakeServers(o: { research?: boolean } = { research: true }): 
   });
   return servers;
 }
+
+/** The environment that points the LLM agents and research tools at the fakes (the key is the test's own). */
+export function fakeLlmEnv(s: FakeServers, apiKey: string, timeoutMs = 5000): Record<string, string> {
+  return {
+    TREX_LLM_API_KEY: apiKey,
+    TREX_LLM_BASE_URL: s.fake.baseURL,
+    TREX_LLM_MODEL: 'gpt-4o-mini',
+    TREX_LLM_TIMEOUT_MS: String(timeoutMs),
+    TREX_LLM_MAX_RETRIES: '0',
+    TREX_ARXIV_URL: s.apis.baseURL,
+    TREX_SEMANTIC_SCHOLAR_URL: s.apis.baseURL,
+    TREX_HF_URL: s.apis.baseURL,
+  };
+}

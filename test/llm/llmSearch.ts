@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { Search, type Experiment, type SearchSummary } from '../../src/engine';
 import { selectProposer } from '../../src/engine/llm';
-import { useFakeServers, type FakeServers } from './fakeServers';
+import { fakeLlmEnv, useFakeServers, type FakeServers } from './fakeServers';
 import { testBackend } from './testBackend';
 
 export { useFakeServers, type FakeServers };
@@ -12,16 +12,7 @@ export { useFakeServers, type FakeServers };
 /** Runs `trex run --proposer llm`'s search in-process: greedy, one slot, one child per expansion. */
 export async function runLlmSearch(exp: Experiment, s: FakeServers, o: { maxRuns: number; timeoutMs?: number; onStopped?: () => void }): Promise<SearchSummary> {
   process.env.TREX_PYTHON ??= '/usr/bin/python3';
-  const env = {
-    TREX_LLM_API_KEY: 'sk-search-test',
-    TREX_LLM_BASE_URL: s.fake.baseURL,
-    TREX_LLM_MODEL: 'gpt-4o-mini',
-    TREX_LLM_TIMEOUT_MS: String(o.timeoutMs ?? 5000),
-    TREX_LLM_MAX_RETRIES: '0',
-    TREX_ARXIV_URL: s.apis.baseURL,
-    TREX_SEMANTIC_SCHOLAR_URL: s.apis.baseURL,
-    TREX_HF_URL: s.apis.baseURL,
-  };
+  const env = fakeLlmEnv(s, 'sk-search-test', o.timeoutMs ?? 5000);
   const backend = await testBackend(exp.dir);
   const choice = selectProposer(exp, { requested: 'llm', env, backend });
   assert.equal(choice.proposer.name, 'llm', choice.notice);

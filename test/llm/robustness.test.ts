@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { Experiment, initExperiment, Search } from '../../src/engine';
 import { selectProposer } from '../../src/engine/llm';
 import type { FakeReply, RecordedRequest } from './fakeOpenAI';
-import { useFakeServers } from './fakeServers';
+import { fakeLlmEnv, useFakeServers } from './fakeServers';
 import { cleanupTempDirs, MICRO_SPEC, tempDir } from './helpers';
 import { scriptedLlm } from './scriptedLlm';
 import { testBackend } from './testBackend';
@@ -55,16 +55,7 @@ test('an endpoint whose proposals are unusable half of the time: the search stil
   const exp = Experiment.open(dir);
   const model = flakyModel(() => exp.dir);
   servers.fake.handler = model.handler;
-  const env = {
-    TREX_LLM_API_KEY: 'sk-robustness',
-    TREX_LLM_BASE_URL: servers.fake.baseURL,
-    TREX_LLM_MODEL: 'gpt-4o-mini',
-    TREX_LLM_TIMEOUT_MS: '5000',
-    TREX_LLM_MAX_RETRIES: '0',
-    TREX_ARXIV_URL: servers.apis.baseURL,
-    TREX_SEMANTIC_SCHOLAR_URL: servers.apis.baseURL,
-    TREX_HF_URL: servers.apis.baseURL,
-  };
+  const env = fakeLlmEnv(servers, 'sk-robustness');
   const backend = await testBackend(exp.dir);
   const notices: string[] = [];
   const choice = selectProposer(exp, { requested: 'llm', env, backend, onNotice: (m) => notices.push(m) });
