@@ -8,6 +8,7 @@ import { NODE_FILES, normalizeTrain, type Experiment } from './experiment';
 import { localDataFiles, LLM_FRAMEWORKS, planNodeStages, writeRenderedFiles, type NodeStages, type StagePlan } from './frameworks';
 import { runnerDir } from './packageDirs';
 import { describeChanges } from './insights';
+import type { NodeConfig } from './spec/configPaths';
 import type { JsonObject } from './spec/types';
 
 export type ExportFormat = (typeof LLM_FRAMEWORKS)[number];
@@ -70,7 +71,7 @@ export function exportNode(exp: Experiment, nodeId: string, outDir: string, opts
   }
   written.push(...copyTrainer(out, framework));
   write('run.sh', runScript(stages));
-  write('README.md', readme(exp, nodeId, stages, framework !== train.framework ? String(train.framework) : framework));
+  write('README.md', readme(exp, nodeId, config, stages, String(train.framework)));
   return { dir: out, framework: String(train.framework), files: written.sort() };
 }
 
@@ -131,7 +132,7 @@ function runScript(stages: NodeStages): string {
   ].join('\n');
 }
 
-function readme(exp: Experiment, nodeId: string, stages: NodeStages, framework: string): string {
+function readme(exp: Experiment, nodeId: string, config: NodeConfig, stages: NodeStages, framework: string): string {
   const tree = exp.tree;
   const node = tree.get(nodeId);
   const lineage: string[] = [];
@@ -163,7 +164,7 @@ function readme(exp: Experiment, nodeId: string, stages: NodeStages, framework: 
     '```',
     '',
     `Framework: ${framework}. The scores land in \`nodes/${nodeId}/metrics.json\`; the training log in the checkpoint folder.`,
-    `Seed: ${JSON.stringify(exp.readNodeConfig(nodeId).train.seed ?? 0)} (train.yaml), data seed ${JSON.stringify(exp.readNodeConfig(nodeId).recipe.seed ?? 0)} (recipe.yaml).`,
+    `Seed: ${JSON.stringify(config.train.seed ?? 0)} (train.yaml), data seed ${JSON.stringify(config.recipe.seed ?? 0)} (recipe.yaml).`,
     '',
     '## Files',
     '',
