@@ -4,7 +4,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Experiment, initExperiment, OfflineProposer, POLICIES, Search, type PolicyName, type SearchSettings } from '../src/engine';
+import { Experiment, initExperiment, OfflineProposer, POLICIES, Search, type PolicyName, type SearchSettings, type SelectionPolicy, type Proposer } from '../src/engine';
 import { utilityNormalizer, type GridTable } from './grid';
 import { mean, stdev, type Row } from './report';
 import { tableBackend } from './tableBackend';
@@ -25,7 +25,7 @@ function scratchDir(): string {
   return existsSync('/dev/shm') && process.env.TMPDIR === undefined ? '/dev/shm' : tmpdir();
 }
 
-export async function traceSearch(specText: string, table: GridTable, policy: PolicyName, seed: number, runs: number, settings: Partial<SearchSettings> = {}): Promise<SearchTrace> {
+export async function traceSearch(specText: string, table: GridTable, policy: PolicyName, seed: number, runs: number, settings: Partial<SearchSettings> = {}, selection?: SelectionPolicy, proposer: Proposer = new OfflineProposer()): Promise<SearchTrace> {
   const dir = join(mkdtempSync(join(scratchDir(), 'trex-bench-eff-')), 'exp');
   initExperiment(dir, specText);
   const exp = Experiment.open(dir);
@@ -45,7 +45,7 @@ export async function traceSearch(specText: string, table: GridTable, policy: Po
       if (e.type === 'node_result' && !e.result.reusedFrom) utilities.push(exp.tree.utility(e.result.score));
       if (e.type === 'node_failed') utilities.push(-Infinity);
     });
-    await new Search(exp, { backend, proposer: new OfflineProposer(), policy, seed, budget: { max_runs: runs }, settings: { ...settings, reuse: { dedupe: true, data_cache: true, warm_start: false } }, writeInsights: false }).run(new AbortController().signal);
+    await new Search(exp, { backend, proposer, policy, selection, seed, budget: { max_runs: runs }, settings: { ...settings, reuse: { dedupe: true, data_cache: true, warm_start: false } }, writeInsights: false }).run(new AbortController().signal);
     off();
     const normalizeUtility = utilityNormalizer(table, exp.tree.goal);
     const curve: number[] = [];

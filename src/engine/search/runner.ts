@@ -15,6 +15,7 @@ import { OfflineProposer } from '../proposers/offline';
 import type { Budget, PolicyName, SearchSettings } from '../spec/types';
 import { searchSettings } from '../spec/types';
 import { policyByName } from './policies';
+import type { SelectionPolicy } from './policy';
 import { Rng } from './rng';
 import { defaultSetter } from '../tree/provenance';
 
@@ -26,6 +27,8 @@ export interface SearchOptions {
   /** Things the user should know that are not tree events (a fallback was used). */
   onNotice?: (message: string) => void;
   policy?: PolicyName;
+  /** A selection policy object instead of a named one (benchmarks compare tunings); `policy` still names it in the log. */
+  selection?: SelectionPolicy;
   parallel?: number;
   seed?: number;
   budget?: Budget;
@@ -194,7 +197,7 @@ export class Search {
   private async expand(signal: AbortSignal): Promise<boolean> {
     const exp = this.exp;
     const tree = exp.tree;
-    const policy = policyByName(this.settings.policy);
+    const policy = this.opts.selection ?? policyByName(this.settings.policy);
     // In approval mode, wait for the user's verdict on the last proposals before proposing more.
     if (this.settings.approval && [...tree.nodes.values()].some((n) => n.status === 'awaiting_approval')) return false;
     for (let tries = 0; tries < 50; tries++) {
