@@ -1,12 +1,15 @@
 // `npm run bench [-- --quick] [-- --only a,b]`: measures TREX against its alternatives and targets,
 // writes report.md with plots into bench/results/<quick|full>/, and prints a short table last.
+// `npm run bench -- --grid <dir>` replays only the search policies (and Optuna) on a user's own
+// table (bench/userGrid.ts) and writes the report into <dir>/bench-results/.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { examplesDir, packageRoot } from '../src/engine';
 import { benchEfficiency } from './efficiency';
 import { loadOrComputeGrid } from './grid';
+import { loadUserGrid } from './userGrid';
 import { benchOverhead, benchReuse } from './live';
 import { lineChartSvg, writeChart } from './plot';
 import { markdownTable, terminalTable, type Row } from './report';
@@ -22,6 +25,8 @@ type Section = (typeof SECTIONS)[number];
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const quick = argv.includes('--quick');
+  const gridArg = argv.find((a) => a.startsWith('--grid='))?.slice(7) ?? (argv.includes('--grid') ? argv[argv.indexOf('--grid') + 1] : undefined);
+  if (gridArg !== undefined) return benchUserGrid(resolve(gridArg), quick);
   const onlyArg = argv.find((a) => a.startsWith('--only='))?.slice(7) ?? (argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined);
   const only = new Set<Section>((onlyArg?.split(',') as Section[] | undefined) ?? SECTIONS);
   const outDir = join(packageRoot(), 'bench', 'results', quick ? 'quick' : 'full');
@@ -109,6 +114,32 @@ async function main(): Promise<void> {
   ].join('\n');
   writeFileSync(join(outDir, 'report.md'), report);
   process.stdout.write(`\nReport: ${join(outDir, 'report.md')}\n\n${terminalTable(rows.filter((r) => r.target !== undefined || r.section !== 'efficiency' || r.name.startsWith('all grids') || r.name.startsWith('tuning grids') || r.name.startsWith('held-out grids')))}\n`);
+}
+
+/** Search efficiency on a user's table: every policy and Optuna, 20 seeds (3 with --quick). */
+async function benchUserGrid(dir: string, quick: boolean): Promise<void> {
+  const log = (s: string) => process.stderr.write(s + '\n');
+  const grid = loadUserGrid(dir);
+  const stepsNote = grid.steps.size ? `; ${grid.steps.size} rows carry per-step metrics` : '';
+  log(`efficiency on ${dir}: ${grid.table.runs} configurations${grid.offGrid ? ` (${grid.offGrid} rows off the declared grid ignored)` : ''}${stepsNote}`);
+  const outDir = join(dir, 'bench-results');
+  mkdirSync(outDir, { recursive: true });
+  const seeds = quick ? 3 : 20;
+  const eff = await benchEfficiency([{ name: grid.name, specText: grid.specText, table: grid.table }], seeds, 16, log);
+  const images: string[] = [];
+  for (const c of eff.charts) images.push(...(await writeChart(join(outDir, c.name), lineChartSvg(c.title, 'training runs', 'regret (1 − normalized best)', c.series, [0, 1]))).filter((f) => f.endsWith('.png')));
+  const report = [
+    `# TREX search policies on ${grid.name}`,
+    '',
+    `Replay of \`${dir}\` (${grid.table.runs} configurations, ${seeds} seeds per policy). Scores are normalized between the baseline (0) and the table's best validation score (1); each budget (8, 16 runs) is its own search.`,
+    '',
+    markdownTable(eff.rows),
+    '',
+    ...images.map((f) => `![${f.split('/').pop()}](${f.split('/').pop()})`),
+    '',
+  ].join('\n');
+  writeFileSync(join(outDir, 'report.md'), report);
+  process.stdout.write(`\nReport: ${join(outDir, 'report.md')}\n\n${terminalTable(eff.rows)}\n`);
 }
 
 /** The GPU check (bench/gpu/run.sh) runs on a GPU machine; its last result is committed and reported here. */
