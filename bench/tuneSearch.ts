@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { examplesDir, OfflineProposer, packageRoot, type SelectionPolicy } from '../src/engine';
+import { examplesDir, OfflineProposer, packageRoot, type OfflineProposerOptions, type SelectionPolicy } from '../src/engine';
 import { budgetedUct, DEFAULT_UCT_TUNING, type UctTuning } from '../src/engine/search/uct';
 import { traceSearch, TUNING_GRIDS } from './efficiency';
 import { loadOrComputeGrid } from './grid';
@@ -13,7 +13,8 @@ import { mean } from './report';
 
 async function main(): Promise<void> {
   const seeds = Number(process.argv[2] ?? 8);
-  const surrogate = process.env.TREX_TUNE_SURROGATE === '1';
+  // The offline proposer's options, as JSON (e.g. {"surrogate": false, "temperature": 0.05}).
+  const proposerOptions = JSON.parse(process.env.TREX_TUNE_PROPOSER ?? '{}') as OfflineProposerOptions;
   const tunings = process.argv.slice(3).map((a) => ({ ...DEFAULT_UCT_TUNING, ...(JSON.parse(a) as Partial<UctTuning>) }));
   const work = mkdtempSync(join(tmpdir(), 'trex-tune-'));
   const grids = [];
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
     const perGrid: string[] = [];
     for (const g of grids) {
       const mine: Record<number, number[]> = { 8: [], 16: [] };
-      for (let s = 0; s < seeds; s++) for (const runs of [8, 16]) mine[runs].push((await traceSearch(g.spec, g.table, c.policy, s, runs, {}, c.selection, new OfflineProposer({ surrogate }))).curve[runs - 1]);
+      for (let s = 0; s < seeds; s++) for (const runs of [8, 16]) mine[runs].push((await traceSearch(g.spec, g.table, c.policy, s, runs, {}, c.selection, new OfflineProposer(proposerOptions))).curve[runs - 1]);
       at[8].push(...mine[8]);
       at[16].push(...mine[16]);
       perGrid.push(`${g.name} ${mean(mine[8]).toFixed(3)}/${mean(mine[16]).toFixed(3)}`);

@@ -4,6 +4,9 @@ import { Rng, searchSettings, type SelectionContext, type TaskSpec, type PolicyN
 import { policyByName } from '../../../src/engine/search/policies';
 import type { ExperimentTree } from '../../../src/engine';
 import { TreeBuilder } from '../../helpers/treeBuilder';
+import { budgetedUct, DEFAULT_UCT_TUNING } from '../../../src/engine/search/uct';
+
+const ENDGAME_RUNS = DEFAULT_UCT_TUNING.endgame;
 
 function ctx(tree: ExperimentTree, over: Partial<ReturnType<typeof searchSettings>> = {}, exhausted: string[] = [], budget: Pick<SelectionContext, 'runsLeft' | 'runsBudget'> = {}): SelectionContext {
   const settings = { ...searchSettings({ search: {} } as unknown as TaskSpec), ...over };
@@ -103,4 +106,25 @@ test('uct proposes one child per expansion within a budget of 8 runs and the con
   assert.equal(uct.childrenPerExpansion?.(ctx(t, {}, [], { runsLeft: 7, runsBudget: 8 })), 1);
   assert.equal(uct.childrenPerExpansion?.(ctx(t, {}, [], { runsLeft: 15, runsBudget: 16 })), undefined);
   assert.equal(uct.childrenPerExpansion?.(ctx(t)), undefined, 'no run budget: children_per_expansion');
+});
+
+test('uct exploits the best node, one child at a time, once the runs left reach the endgame, whatever the budget', () => {
+  const t = new TreeBuilder().node('r', null, 0.3).node('a', 'r', 0.4).node('b', 'r', 0.6).node('c', 'r', 0.5).node('a1', 'a', 0.35).build();
+  const uct = policyByName('uct');
+  for (const runsBudget of [16, 100]) {
+    const late = ctx(t, {}, [], { runsLeft: ENDGAME_RUNS, runsBudget });
+    assert.equal(select('uct', late), 'b', `budget ${runsBudget}: the best node`);
+    assert.equal(uct.childrenPerExpansion?.(late), 1);
+  }
+  assert.equal(select('uct', ctx(t, {}, [], { runsLeft: ENDGAME_RUNS + 1, runsBudget: 100 })), 'r', 'before the endgame: full UCT widens the root');
+});
+
+test('a UCT tuning with exploration decay explores less as the short budget runs out', () => {
+  const b = new TreeBuilder().node('r', null, 0.0).node('a', 'r', 0.8).node('b', 'r', 0.7);
+  for (let i = 0; i < 12; i++) b.node(`a${i}`, 'a', 0.3);
+  const tree = b.build();
+  const decaying = budgetedUct({ ...DEFAULT_UCT_TUNING, endgame: 0, explorationDecay: 1 });
+  const over = { children_per_expansion: 2, widening: { k: 1, alpha: 0 }, exploration: 0.5 };
+  assert.equal(decaying.select(ctx(tree, over, tree.get('a').children, { runsLeft: 16, runsBudget: 16 })), 'b', 'the whole budget left: explores');
+  assert.equal(decaying.select(ctx(tree, over, tree.get('a').children, { runsLeft: 1, runsBudget: 16 })), 'a', 'one run left: exploits');
 });
