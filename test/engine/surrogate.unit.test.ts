@@ -55,6 +55,11 @@ test('with the surrogate, the proposer combines the two moves that each helped; 
   const p = withModel.proposals[0];
   assert.deepEqual(p.changes.map((c) => [c.path, c.to]).sort(), [['train.epochs', 10], ['train.learning_rate', 0.01]]);
   assert.ok(scoreOf(p.config) > Math.max(...[...exp.tree.nodes.values()].map((n) => n.result!.score)), 'the combination beats every result so far');
+  // While single moves remain, the only pair offered is the one of two moves that helped.
+  const wide = await new OfflineProposer({ surrogate: true }).propose({ ...ctx, k: 4 });
+  assert.equal(wide.proposals.length, 4);
+  const pairs = wide.proposals.filter((x) => x.changes.length === 2).map((x) => x.changes.map((c) => c.path).sort().join('+'));
+  assert.deepEqual(pairs, ['train.epochs+train.learning_rate']);
   const plain = await new OfflineProposer({ surrogate: false, temperature: 0.001 }).propose(ctx);
   assert.equal(plain.proposals[0].changes.length, 1, 'one-knob mutation while single steps remain');
   exp.close();

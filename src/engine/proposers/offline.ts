@@ -17,6 +17,8 @@ interface Candidate {
   changes: { path: string; from: Json | undefined; to: Json }[];
   weight: number;
   evidence: string[];
+  /** The surrogate measured this move as a gain. */
+  helped?: boolean;
 }
 
 const UNTRIED_PRIOR = 0.15; // optimism for a change never tried, as a fraction of the score spread
@@ -26,14 +28,20 @@ export interface OfflineProposerOptions {
   /**
    * Weigh mutations with a main-effects surrogate fitted to every result in the tree
    * (proposers/surrogate.ts) and offer two-knob moves from the start, instead of the
-   * parent–child change effects alone. On by default: on the benchmark's tuning grids it lifts
-   * the score at 8 runs (0.424 → 0.490) and keeps it at 16 (bench/README.md).
+   * parent–child change effects alone. On by default: on the benchmark's tuning grids (20 seeds)
+   * UCT with it scores 0.494 / 0.964 at 8 / 16 runs, without it 0.424 / 0.940.
    */
   surrogate?: boolean;
   /** Optimism for a value never scored, as a fraction of the score spread (default UNTRIED_PRIOR). */
   optimism?: number;
   /** Softmax temperature over candidate weights: lower is greedier (default 0.1). */
   temperature?: number;
+  /**
+   * With the surrogate, which two-knob moves are offered while single ones remain: pairs of moves
+   * that each helped (default), or any pair (tuning grids @16: 0.937 against 0.964; untried pairs
+   * outnumber single moves and crowd them out).
+   */
+  combine?: 'helped' | 'any';
 }
 
 export class OfflineProposer implements Proposer {
@@ -62,12 +70,12 @@ export class OfflineProposer implements Proposer {
 
     const model = (this.options.surrogate ?? true) ? fitMainEffects(exp, exp.spec.search_space.map((k) => k.path), (id) => this.configOf(exp, id)) : undefined;
     const prior = this.options.optimism ?? UNTRIED_PRIOR;
-    const score = (path: string, from: Json | undefined, to: Json, fromIdx: number, toIdx: number): { w: number; note: string } => {
+    const score = (path: string, from: Json | undefined, to: Json, fromIdx: number, toIdx: number): { w: number; note: string; helped?: boolean } => {
       const e = effects.get(changeKey(path, to));
       const neighbour = fromIdx >= 0 && Math.abs(fromIdx - toIdx) === 1 ? NEIGHBOUR_BONUS : 0;
       if (model) {
         const g = model.gain(path, from, to);
-        return { w: g.delta / spread + prior / Math.sqrt(g.nTo + 1) + neighbour, note: g.nTo ? `results with \`${path}\` = ${JSON.stringify(to)} score ${g.delta >= 0 ? '+' : ''}${g.delta.toFixed(4)} on average against ${JSON.stringify(from)} (${g.nTo} vs ${g.nFrom} run(s))` : `\`${path}\` = ${JSON.stringify(to)} has not been scored yet` };
+        return { w: g.delta / spread + prior / Math.sqrt(g.nTo + 1) + neighbour, helped: g.nTo > 0 && g.delta > 0, note: g.nTo ? `results with \`${path}\` = ${JSON.stringify(to)} score ${g.delta >= 0 ? '+' : ''}${g.delta.toFixed(4)} on average against ${JSON.stringify(from)} (${g.nTo} vs ${g.nFrom} run(s))` : `\`${path}\` = ${JSON.stringify(to)} has not been scored yet` };
       }
       // Leaving a value is expected to undo what moving to it did (reverting a change that helped
       // is a poor bet; leaving one that hurt is a good one).
@@ -87,18 +95,20 @@ export class OfflineProposer implements Proposer {
       values.forEach((v, i) => {
         if (i === curIdx) return;
         const s = score(knob.path, current, v, curIdx, i);
-        singles.push({ config: setPath(parent, knob.path, v), changes: [{ path: knob.path, from: current, to: v }], weight: s.w, evidence: [s.note] });
+        singles.push({ config: setPath(parent, knob.path, v), changes: [{ path: knob.path, from: current, to: v }], weight: s.w, evidence: [s.note], helped: s.helped });
       });
     }
     let pool = this.unseen(singles, ctx, seen);
-    if (pool.length < ctx.k || model) {
-      // Single steps are spent (or the surrogate can rank pairs): combine two of them.
+    const spent = pool.length < ctx.k;
+    if (spent || model) {
+      // Single steps are spent (or the surrogate found moves worth combining): combine two of them.
+      const anyPair = spent || this.options.combine === 'any';
       const pairs: Candidate[] = [];
       for (let i = 0; i < singles.length; i++) {
         for (let j = i + 1; j < singles.length; j++) {
           const a = singles[i];
           const b = singles[j];
-          if (a.changes[0].path === b.changes[0].path) continue;
+          if (a.changes[0].path === b.changes[0].path || !(anyPair || (a.helped && b.helped))) continue;
           pairs.push({
             config: setPath(a.config, b.changes[0].path, b.changes[0].to),
             changes: [...a.changes, ...b.changes],
