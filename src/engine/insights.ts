@@ -3,7 +3,7 @@
 // aggregates; insights.md shows them to people. An effect smaller than about two standard errors
 // of the metric (validation size, replicate spread) is "within noise", neither helped nor hurt.
 import { finalPick, formatMeanSd, type Finalist } from './search/finalPick';
-import { binomialSE, effectVerdict, replicateSd, validationSizeOf, type EffectVerdict } from './metricNoise';
+import { binomialSE, effectVerdict, isReplicate, replicateSd, validationSizeOf, type EffectVerdict } from './metricNoise';
 import type { ExperimentTree, TreeNode } from './tree/tree';
 
 export interface ChangeEffect {
@@ -52,6 +52,8 @@ export function computeInsights(tree: ExperimentTree, opts: InsightsOptions = {}
       continue;
     }
     if (n.status !== 'succeeded' || !n.result || parent.status !== 'succeeded' || !parent.result) continue;
+    // A seed re-run measures noise (replicateSd), not the effect of a change.
+    if (isReplicate(n)) continue;
     const delta = tree.utility(n.result.score) - tree.utility(parent.result.score);
     // Noise of one observation: the SE of a score at this level on this many examples.
     const size = validationSizeOf(n.result, opts.validationSize);

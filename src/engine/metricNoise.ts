@@ -42,7 +42,8 @@ export interface ReplicateGroup {
   sd: number;
 }
 
-function isReplicate(n: TreeNode): boolean {
+/** A child that changes only seeds: a re-run of its parent's configuration, not an experiment of its own. */
+export function isReplicate(n: TreeNode): boolean {
   return n.parent !== null && n.changes.length > 0 && n.changes.every((c) => SEED_PATHS.has(c.path));
 }
 

@@ -3,7 +3,7 @@
 // is the best mean validation score, never the held-out test score.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Experiment, FINAL_PICK_PROPOSER, initExperiment, MemoryBackend, microStageOutputs, OfflineProposer, readExample, Search, setPath, summarizeTree, type MemoryStage, type Proposer } from '../../../src/engine';
+import { computeInsights, Experiment, FINAL_PICK_PROPOSER, initExperiment, MemoryBackend, microStageOutputs, OfflineProposer, readExample, Search, setPath, summarizeTree, type MemoryStage, type Proposer } from '../../../src/engine';
 import { tempDir } from '../../helpers/cli';
 
 function experiment(finalSeeds?: number): Experiment {
@@ -72,6 +72,7 @@ test('the top 2 configurations are re-run over seeds and the recommendation is t
   const finalistA = f.finalists.find((x) => x.anchor === a)!;
   assert.ok(finalistA.testMean! > f.pick.testMean!, 'A looks better on test, and still is not chosen');
 
+  assert.ok(!computeInsights(tree).effects.some((e) => e.path === 'train.seed'), 'a seed re-run is noise, not an effect of a change');
   const s = summarizeTree(tree);
   assert.equal(s.final?.pick.id, b);
   assert.equal(s.final?.pick.runs.length, 3);
