@@ -45,7 +45,7 @@ export async function traceSearch(specText: string, table: GridTable, policy: Po
       if (e.type === 'node_result' && !e.result.reusedFrom) utilities.push(exp.tree.utility(e.result.score));
       if (e.type === 'node_failed') utilities.push(-Infinity);
     });
-    await new Search(exp, { backend, proposer, policy, selection, seed, budget: { max_runs: runs }, settings: { ...settings, reuse: { dedupe: true, data_cache: true, warm_start: false } }, writeInsights: false }).run(new AbortController().signal);
+    await new Search(exp, { backend, proposer, policy, selection, seed, budget: { max_runs: runs }, settings: { ...settings, final_seeds: 1, reuse: { dedupe: true, data_cache: true, warm_start: false } }, writeInsights: false }).run(new AbortController().signal);
     off();
     const normalizeUtility = utilityNormalizer(table, exp.tree.goal);
     const curve: number[] = [];

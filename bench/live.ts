@@ -11,7 +11,7 @@ async function liveSearch(specText: string, opts: { runs: number; parallel: numb
   const exp = Experiment.open(dir);
   const backend = new LocalBackend({ experimentDir: dir, runnerDir: runnerDir(), capacity: opts.parallel });
   const t0 = Date.now();
-  await new Search(exp, { backend, proposer: new OfflineProposer(), policy: 'uct', parallel: opts.parallel, seed: opts.seed, threads: 1, budget: { max_runs: opts.runs }, settings: { reuse: opts.reuse } }).run(new AbortController().signal);
+  await new Search(exp, { backend, proposer: new OfflineProposer(), policy: 'uct', parallel: opts.parallel, seed: opts.seed, threads: 1, budget: { max_runs: opts.runs }, settings: { final_seeds: 1, reuse: opts.reuse } }).run(new AbortController().signal);
   const wallMs = Date.now() - t0;
   const nodes = [...exp.tree.nodes.values()];
   const best = exp.tree.best();

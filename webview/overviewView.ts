@@ -24,9 +24,21 @@ export class OverviewView {
     const table = el('table', { class: 'budget' });
     for (const [name, used, left] of rows) table.append(el('tr', { 'data-budget': name }, el('td', { text: name }), el('td', { text: used }), el('td', { class: 'fact', text: left })));
     this.root.append(el('h2', { text: 'Experiment' }), el('h3', { text: 'Budget' }), table);
+    if (o.finalPick.length) this.root.append(el('h3', { text: 'Final pick (mean ± sd over seeds, validation)' }), finalTable(o.finalPick));
     this.root.append(notes('insights.md', o.insights, 'The search writes insights.md after each result.'));
     this.root.append(notes('research.md', o.research, 'The researcher writes research.md when the LLM proposer is used.'));
   }
+}
+
+/** The recommended configuration first; the held-out test mean is shown, never used to choose. */
+function finalTable(rows: ExperimentOverview['finalPick']): HTMLElement {
+  const table = el('table', { class: 'final-pick' });
+  rows.forEach((f, i) => {
+    const text = `${f.mean.toFixed(4)} ± ${f.sd.toFixed(4)} (${f.seeds} seeds)`;
+    const test = `test ${f.testMean !== null ? f.testMean.toFixed(4) : '—'}`;
+    table.append(el('tr', { 'data-final': f.id }, el('td', { text: i === 0 ? `${f.id} ◆ recommended` : f.id }), el('td', { text }), el('td', { class: 'fact', text: test })));
+  });
+  return table;
 }
 
 function notes(file: string, text: string, empty: string): HTMLElement {

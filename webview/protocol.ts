@@ -105,6 +105,8 @@ export interface KnobTable {
 export interface ExperimentOverview {
   insights: string;
   research: string;
+  /** The final pick (top configurations re-run over seeds), once it ran; the first is recommended. */
+  finalPick: { id: string; mean: number; sd: number; seeds: number; testMean: number | null }[];
   budget: {
     runs: number;
     maxRuns: number | null;

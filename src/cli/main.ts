@@ -25,6 +25,7 @@ import {
   summarizeTree,
   type SearchSession,
   type TreeSummary,
+  type FinalistSummary,
 } from '../engine';
 import { doctorLocal, doctorRemote, renderDoctor } from '../engine/doctor';
 import { initFromRequirement, NO_KEY_MESSAGE, resolveLlmConfig } from '../engine/llm';
@@ -190,6 +191,7 @@ async function cmdRun(args: ParsedArgs): Promise<number> {
       const root = tree.root ? tree.get(tree.root) : undefined;
       process.stdout.write(`Best node: ${summary.best.id} — ${exp.spec.metric.name} ${summary.best.score.toFixed(4)} on validation, ${summary.best.testScore?.toFixed(4) ?? '—'} on held-out test` + (root?.result ? ` (baseline ${root.result.score.toFixed(4)})` : '') + `\n  ${describeChanges(best)} · files: ${join(dir, 'nodes', best.id)}\n`);
     }
+    if (summary.final) process.stdout.write(renderFinalPick(exp.spec.metric.name, summarizeTree(tree).final!));
     return summary.reason === 'stopped' ? 130 : 0;
   } finally {
     unsubscribe();
@@ -230,7 +232,7 @@ function renderStatus(name: string, s: TreeSummary): string {
       const last = i === kids.length - 1;
       const branch = parent === null ? '' : last ? '└─ ' : '├─ ';
       const score = n.score !== null ? n.score.toFixed(4) : '  —   ';
-      const notes = [n.reusedFrom ? `reused ${n.reusedFrom}` : '', n.pruned ? 'pruned' : '', n.failure ? n.failure.split('\n')[0].slice(0, 80) : '', s.best?.id === n.id ? '★ best' : ''].filter(Boolean).join('; ');
+      const notes = [n.reusedFrom ? `reused ${n.reusedFrom}` : '', n.pruned ? 'pruned' : '', n.failure ? n.failure.split('\n')[0].slice(0, 80) : '', s.best?.id === n.id ? '★ best' : '', s.final?.pick.id === n.id ? '◆ recommended' : ''].filter(Boolean).join('; ');
       const change = n.changes.length ? n.changes.map((c) => `${c.path.split('.').pop()}=${JSON.stringify(c.to)}`).join(', ') : n.title;
       lines.push(`${prefix}${branch}${n.id} ${STATUS_MARK[n.status] ?? n.status} ${score}  ${change}${notes ? `  (${notes})` : ''}`);
       walk(n.id, parent === null ? '' : prefix + (last ? '   ' : '│  '));
@@ -238,7 +240,14 @@ function renderStatus(name: string, s: TreeSummary): string {
   };
   walk(null, '');
   if (s.best) lines.push(`Best: ${s.best.id} ${s.metric}=${s.best.score.toFixed(4)} (validation), ${s.best.testScore?.toFixed(4) ?? '—'} (held-out test)`);
-  return lines.join('\n') + '\n';
+  return lines.join('\n') + '\n' + (s.final ? renderFinalPick(s.metric, s.final) : '');
+}
+
+/** The recommendation by mean ± sd over seeds, and each finalist's numbers. */
+function renderFinalPick(metric: string, f: NonNullable<TreeSummary['final']>): string {
+  const line = (x: FinalistSummary) => `${x.id} ${metric}=${x.mean.toFixed(4)} ± ${x.sd.toFixed(4)} over ${x.scores.length} seeds (validation; runs ${x.runs.join(', ')}), held-out test mean ${x.testMean?.toFixed(4) ?? '—'}`;
+  const others = f.finalists.filter((x) => x.id !== f.pick.id).map((x) => `  also re-run: ${line(x)}\n`).join('');
+  return `Recommended (best mean over seeds): ${line(f.pick)}\n${others}`;
 }
 
 function cmdValidate(args: ParsedArgs): number {

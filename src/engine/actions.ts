@@ -28,7 +28,7 @@ export function queueNode(exp: Experiment, id: string, by: FieldSetter = 'user')
   const diff = node.parent ? diffConfigs(exp.readNodeConfig(node.parent), config).map((c) => ({ path: c.path, from: c.from, to: c.to })) : [];
   const changes = attributeChanges(node.changes, diff, by);
   exp.emit({ type: 'node_edited', id, file: 'recipe.yaml/train.yaml', configHash: configHash(exp.spec, config), recipeHash: recipeHash(exp.spec, config.recipe), changes, by });
-  exp.emit({ type: 'node_status', id, status: 'pending', reason: node.status === 'draft' ? undefined : 'queued again by the user' });
+  exp.emit({ type: 'node_status', id, status: 'pending', reason: node.status === 'draft' ? undefined : by === 'executor' ? "queued again by the Executor after its fix passed the cheap check" : 'queued again by the user' });
 }
 
 export function setPruned(exp: Experiment, id: string, pruned: boolean): void {

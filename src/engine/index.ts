@@ -20,6 +20,8 @@ export * from './packageDirs';
 export * from './examples';
 export * from './backends/factory';
 export * from './search/rng';
+export * from './search/finalPick';
+export { replicateAnchor } from './metricNoise';
 export * from './search/policy';
 export { policyByName } from './search/policies';
 export * from './actions';

@@ -2,7 +2,8 @@
 // ran on both ends is one observation of "this change moved the score by Δ". Proposers read the
 // aggregates; insights.md shows them to people. An effect smaller than about two standard errors
 // of the metric (validation size, replicate spread) is "within noise", neither helped nor hurt.
-import { binomialSE, effectVerdict, replicateSd, validationSizeOf, type EffectVerdict } from './metricNoise';
+import { finalPick, formatMeanSd, type Finalist } from './search/finalPick';
+import { binomialSE, effectVerdict, isReplicate, replicateSd, validationSizeOf, type EffectVerdict } from './metricNoise';
 import type { ExperimentTree, TreeNode } from './tree/tree';
 
 export interface ChangeEffect {
@@ -51,6 +52,8 @@ export function computeInsights(tree: ExperimentTree, opts: InsightsOptions = {}
       continue;
     }
     if (n.status !== 'succeeded' || !n.result || parent.status !== 'succeeded' || !parent.result) continue;
+    // A seed re-run measures noise (replicateSd), not the effect of a change.
+    if (isReplicate(n)) continue;
     const delta = tree.utility(n.result.score) - tree.utility(parent.result.score);
     // Noise of one observation: the SE of a score at this level on this many examples.
     const size = validationSizeOf(n.result, opts.validationSize);
@@ -100,6 +103,12 @@ export function renderInsights(tree: ExperimentTree, insights: Insights, maxLine
   lines.push(`Metric: ${tree.metric} (${tree.goal}). Runs: ${tree.runsSpent()}. Nodes: ${tree.nodes.size}.`);
   if (best?.result) {
     lines.push(`Best so far: ${best.id} with ${tree.metric} = ${fmt(best.result.score)} on validation (${describeChanges(best)} vs its parent).`);
+  }
+  const final = finalPick(tree);
+  if (final) {
+    const one = (f: Finalist) => `${f.anchor} ${tree.metric} = ${formatMeanSd(f)} on validation over seeds (held-out test mean ${f.testMean !== undefined ? fmt(f.testMean) : '—'}, not used to choose)`;
+    lines.push(`Recommended (final pick, best mean over seeds): ${one(final.pick)}.`);
+    for (const f of final.finalists.slice(1)) lines.push(`Also re-run: ${one(f)}.`);
   }
   lines.push('');
   const helped = insights.effects.filter((e) => e.verdict === 'helped').slice(0, maxLines / 3);

@@ -42,8 +42,16 @@ export interface ReplicateGroup {
   sd: number;
 }
 
-function isReplicate(n: TreeNode): boolean {
+/** A child that changes only seeds: a re-run of its parent's configuration, not an experiment of its own. */
+export function isReplicate(n: TreeNode): boolean {
   return n.parent !== null && n.changes.length > 0 && n.changes.every((c) => SEED_PATHS.has(c.path));
+}
+
+/** The node whose config `id` shares up to seeds (itself unless it only changed seeds). */
+export function replicateAnchor(tree: ExperimentTree, id: string): string {
+  let anchor = tree.get(id);
+  while (isReplicate(anchor)) anchor = tree.get(anchor.parent!);
+  return anchor.id;
 }
 
 /** Configs re-run with other seeds (children that change only seeds), with the sample sd of their scores. */
@@ -51,11 +59,10 @@ export function replicateGroups(tree: ExperimentTree): ReplicateGroup[] {
   const groups = new Map<string, string[]>();
   for (const n of tree.nodes.values()) {
     if (n.status !== 'succeeded' || !n.result || n.result.reusedFrom) continue;
-    let anchor = n;
-    while (isReplicate(anchor)) anchor = tree.get(anchor.parent!);
-    const ids = groups.get(anchor.id) ?? [];
+    const anchor = replicateAnchor(tree, n.id);
+    const ids = groups.get(anchor) ?? [];
     ids.push(n.id);
-    groups.set(anchor.id, ids);
+    groups.set(anchor, ids);
   }
   const out: ReplicateGroup[] = [];
   for (const [of, ids] of groups) {

@@ -1,6 +1,7 @@
 // A plain snapshot of the tree for `trex status --json`, the views and the benchmarks.
 import type { ExperimentTree } from './tree/tree';
 import type { EdgeChange, NodeStatus } from './tree/events';
+import { finalPick } from './search/finalPick';
 
 export interface NodeSummary {
   id: string;
@@ -31,6 +32,27 @@ export interface TreeSummary {
   nodes: NodeSummary[];
   best: { id: string; score: number; testScore: number | null } | null;
   bestPath: string[];
+  /** The recommendation by mean over seeds (the final pick), once the finalists were re-run. */
+  final: { pick: FinalistSummary; finalists: FinalistSummary[] } | null;
+}
+
+export interface FinalistSummary {
+  /** The node whose configuration was re-run with other seeds. */
+  id: string;
+  /** Every run of it: the node and its seed re-runs. */
+  runs: string[];
+  scores: number[];
+  mean: number;
+  sd: number;
+  /** Mean held-out test score over the same runs: reported, never used to choose. */
+  testMean: number | null;
+}
+
+function finalSummary(tree: ExperimentTree): TreeSummary['final'] {
+  const f = finalPick(tree);
+  if (!f) return null;
+  const one = (x: (typeof f.finalists)[number]): FinalistSummary => ({ id: x.anchor, runs: x.ids, scores: x.scores, mean: x.mean, sd: x.sd, testMean: x.testMean ?? null });
+  return { pick: one(f.pick), finalists: f.finalists.map(one) };
 }
 
 export function summarizeTree(tree: ExperimentTree): TreeSummary {
@@ -62,5 +84,6 @@ export function summarizeTree(tree: ExperimentTree): TreeSummary {
     })),
     best: best?.result ? { id: best.id, score: best.result.score, testScore: best.result.testScore ?? null } : null,
     bestPath: tree.bestPath(),
+    final: finalSummary(tree),
   };
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { examplesDir, Experiment, initExperiment, parseAndValidate, Search, type TaskSpec } from '../../src/engine';
+import { examplesDir, Experiment, initExperiment, OfflineProposer, parseAndValidate, Search, type TaskSpec } from '../../src/engine';
 import { readExecutorRecords, readUsageLedger, selectProposer } from '../../src/engine/llm';
 import { fakeLlmEnv, useFakeServers } from './fakeServers';
 import { cleanupTempDirs, MICRO_SPEC, tempDir } from './helpers';
@@ -40,7 +40,7 @@ function walkFiles(dir: string): string[] {
   return out;
 }
 
-test('trex run --proposer llm, end to end: research, proposals, a failure debugged and re-run, insights, accounting', { timeout: 170_000 }, async (t) => {
+test('trex run --proposer llm, end to end: research, proposals, a failure debugged and its fix run as a new child, insights, accounting', { timeout: 300_000 }, async (t) => {
   const { text, source } = specText();
   t.diagnostic(`spec: ${source}`);
   const dir = join(tempDir(), 'exp');
@@ -66,7 +66,6 @@ test('trex run --proposer llm, end to end: research, proposals, a failure debugg
   const t0 = Date.now();
   const summary = await search.run(new AbortController().signal);
   await choice.llm!.close();
-  await backend.close();
   t.diagnostic(`search: ${summary.reason} after ${summary.runs} runs in ${((Date.now() - t0) / 1000).toFixed(1)} s; notices: ${notices.join(' | ')}`);
   const tree = exp.tree;
 
@@ -81,15 +80,27 @@ test('trex run --proposer llm, end to end: research, proposals, a failure debugg
   assert.equal(n1.proposer, 'llm');
   assert.match(readFileSync(exp.nodePath('n0001', 'plan.md'), 'utf8'), /## Hypothesis\n\nlong sequences, lower lr will raise exact match/);
   assert.match(readFileSync(exp.nodePath('n0002', 'plan.md'), 'utf8'), /reversed answer digits/);
-  // n0001 failed in training, the Executor fixed it, the fix passed the cheap check, and it ran again.
+  // n0001 failed in training; the Executor's fix (max_seq_len 512 → 96) passed the cheap check, but
+  // it changes n0001's own change, so n0001 stays failed with its planned config and the fix is a child.
   const recs = readExecutorRecords(exp, 'n0001');
   const end = recs.find((r) => r.kind === 'session_end');
   assert.equal(end?.status, 'fixed', JSON.stringify(recs.slice(-3)));
+  assert.equal(recs.filter((r) => r.kind === 'cheap_check').length, 1, 'one cheap check for the fix');
   assert.ok(recs.some((r) => r.kind === 'cheap_check' && r.ok === true));
-  assert.equal(n1.status, 'succeeded', n1.failure?.reason);
-  assert.equal(exp.readNodeConfig('n0001').train.max_seq_len, 96);
+  assert.equal(n1.status, 'failed');
+  assert.equal(exp.readNodeConfig('n0001').train.max_seq_len, 512);
+  const fix = [...tree.nodes.values()].find((n) => n.parent === 'n0001' && n.proposer === 'executor fix');
+  assert.ok(fix, 'the fix is a new child of n0001');
+  assert.match(n1.failure!.reason, new RegExp(`own change \\(train\\.max_seq_len\\).*The fix is ${fix.id}`, 's'));
+  assert.deepEqual(fix.changes, [{ path: 'train.max_seq_len', from: 512, to: 96, by: 'executor' }]);
+  assert.ok(notices.some((m) => m.startsWith("n0001: The Executor's only fix")), notices.join('\n'));
+  // Whatever the budget left pending (the fix child) runs in a next search, one run each.
+  const pending = [...tree.nodes.values()].filter((n) => n.status === 'pending').length;
+  await new Search(exp, { backend, proposer: new OfflineProposer(), budget: { max_runs: 3 + pending }, parallel: 1, writeInsights: false, pollMs: 50 }).run(new AbortController().signal);
+  await backend.close();
+  assert.equal(tree.get(fix.id).status, 'succeeded', tree.get(fix.id).failure?.reason);
+  assert.equal(exp.readNodeConfig(fix.id).train.max_seq_len, 96);
   assert.equal(n2.status, 'succeeded', n2.failure?.reason);
-  assert.ok(notices.some((m) => /n0001 queued again/.test(m)), notices.join('\n'));
   // Bad cases and distilled insights.
   assert.ok(existsSync(exp.nodePath('n0000', 'bad_cases.md')));
   const insights = readFileSync(join(dir, 'insights.md'), 'utf8');

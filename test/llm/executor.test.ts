@@ -118,7 +118,8 @@ test('the Executor debugs a failed node with tools, its fix is verified, and eve
   assert.equal(recs[recs.length - 1].kind, 'session_end');
   assert.equal(recs[recs.length - 1].status, 'fixed');
   assert.ok(recs.filter((r) => r.kind === 'step').length >= 9);
-  assert.ok(recs.filter((r) => r.kind === 'cheap_check').length >= 2, 'the agent check and the verification');
+  assert.equal(recs.filter((r) => r.kind === 'cheap_check').length, 1, "the check runs once per fix: the verification reuses the agent's own check of the same files");
+  assert.equal(recs.find((r) => r.kind === 'verification')?.reusedCheck, true);
   assert.ok(!readFileSync(exp.nodePath(id, 'executor.jsonl'), 'utf8').includes('sk-test'), 'no key in records');
   assert.ok(exp.tree.usage.tokens > 0, 'executor usage went into the tree');
 });

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { FINAL_PICK_PROPOSER, finalPick, seedReruns } from '../../src/engine';
 import type { ExperimentSession } from '../../src/extension/experiments/experimentSession';
 import { toNodeView, toTreeMeta } from '../../src/extension/experiments/nodeView';
 import { buildCompareData } from '../../src/extension/panel/compareNodes';
@@ -136,6 +137,24 @@ test('experiment: budget and cost, insights.md and research.md', async () => {
   assert.match(await wv.page.locator('pre.notes[data-file="insights.md"]').innerText(), /learning_rate 0\.003 → 0\.01/);
   assert.match(await wv.page.locator('pre.notes[data-file="research.md"]').innerText(), /Reversed digit order/);
   await screenshot('experiment.png');
+});
+
+test('experiment: the final pick lists each finalist with mean ± sd over seeds, the recommendation first', async () => {
+  // The engine's own seed re-runs of the two best nodes, with results recorded as tree events.
+  const extra: Record<string, number[]> = { [ids.reversed]: [0.5, 0.52], [ids.lr]: [0.56, 0.57] };
+  for (const r of seedReruns(exp, [ids.reversed, ids.lr], 3)) {
+    const id = exp.createNode({ ...r, origin: 'proposer', proposer: FINAL_PICK_PROPOSER, by: 'offline' });
+    exp.emit({ type: 'node_result', id, result: { score: extra[r.parent].shift()!, testScore: 0.5, metrics: {}, wallMs: 1, computeMs: 1, savedMs: 0 } });
+  }
+  const f = finalPick(exp.tree)!;
+  await wv.page.locator('button[data-tab="knobs"]').click();
+  await wv.page.locator('button[data-tab="experiment"]').click();
+  await wv.page.locator('#experiment-view table.final-pick').waitFor();
+  const rows = wv.page.locator('#experiment-view table.final-pick tr');
+  assert.equal(await rows.count(), 2);
+  assert.deepEqual(await rows.nth(0).locator('td').allInnerTexts(), [`${f.pick.anchor} ◆ recommended`, `${f.pick.mean.toFixed(4)} ± ${f.pick.sd.toFixed(4)} (3 seeds)`, `test ${f.pick.testMean!.toFixed(4)}`]);
+  assert.equal(await rows.nth(1).getAttribute('data-final'), f.finalists[1].anchor);
+  await screenshot('experiment-final-pick.png');
 });
 
 test('no CSP violations, page errors or requests leaving the page origin', () => {

@@ -5,8 +5,7 @@
 // and never waits for a debugging session of some other node (which can take many minutes while
 // training slots sit idle). Every task's LLM usage is emitted as a usage event.
 import type { Backend } from '../backends/backend';
-import { queueNode } from '../actions';
-import type { Experiment } from '../experiment';
+import { NODE_FILES, type Experiment } from '../experiment';
 import type { TreeEvent } from '../tree/events';
 import type { LlmClient } from './client';
 import type { LlmRole } from './config';
@@ -14,6 +13,7 @@ import { distillWithClient } from './distill';
 import { describeError } from './errors';
 import { analyzeBadCases } from './executorAgent/badCases';
 import { runExecutorAgent } from './executorAgent/agent';
+import { settleFix, type NodeSnapshot } from './executorAgent/fixReview';
 import { zeroTotals, type UsageMeter, type UsageTotals } from './usage';
 
 export interface LlmAgentsOptions {
@@ -41,6 +41,8 @@ export class LlmAgents {
   private analysis: Promise<void> = Promise.resolve();
   private debugging: Promise<void> = Promise.resolve();
   private distillQueued = false;
+  /** Nodes whose fix was just settled: the failure recorded then is not debugged again. */
+  private readonly settled = new Set<string>();
   private readonly unsubscribe: () => void;
   private disposed = false;
 
@@ -83,6 +85,7 @@ export class LlmAgents {
       if (this.opts.badCases !== false && !e.result.reusedFrom) this.enqueue('analysis', () => this.badCases(e.id));
       this.queueDistill();
     } else if (e.type === 'node_failed') {
+      if (this.settled.delete(e.id)) return;
       if (this.opts.debugFailures ?? !!this.opts.backend) this.enqueue('debugging', () => this.debug(e.id));
       this.queueDistill();
     }
@@ -128,19 +131,23 @@ export class LlmAgents {
   private async debug(id: string): Promise<void> {
     const node = this.exp.tree.nodes.get(id);
     if (!node || node.status !== 'failed' || this.exp.tree.isPruned(id)) return;
+    const before: NodeSnapshot = { plan: this.exp.readText(`nodes/${id}/${NODE_FILES.plan}`) ?? '', config: this.exp.readNodeConfig(id) };
     const outcome = await runExecutorAgent(this.exp, id, { client: this.opts.client, backend: this.opts.backend, mode: 'debug', signal: this.opts.signal });
     reportUsage(this.exp, this.opts.client.meter, 'executor', id, outcome.usage);
     if (outcome.status === 'limit') return;
     const fixed = outcome.status === 'fixed' && outcome.verified?.ok === true;
     this.opts.onNotice?.(`Executor on ${id}: ${outcome.status} — ${outcome.summary.split('\n')[0].slice(0, 200)}`);
     const still = this.exp.tree.nodes.get(id);
-    if (fixed && this.opts.requeueFixed !== false && still?.status === 'failed' && !this.exp.tree.isPruned(id)) {
-      try {
-        queueNode(this.exp, id, 'executor');
-        this.opts.onNotice?.(`${id} queued again after the Executor's fix passed the cheap checks.`);
-      } catch (e) {
-        this.opts.onNotice?.(`${id} could not be queued again: ${describeError(e)}`);
-      }
+    if (!fixed || still?.status !== 'failed' || this.exp.tree.isPruned(id)) return;
+    try {
+      this.settled.add(id);
+      const s = settleFix(this.exp, id, before, outcome.summary, this.opts.requeueFixed !== false);
+      if (s.kind === 'requeued') this.settled.delete(id);
+      if (s.kind === 'requeued' && this.opts.requeueFixed !== false) this.opts.onNotice?.(`${id} queued again after the Executor's fix passed the cheap checks.`);
+      if (s.kind !== 'requeued') this.opts.onNotice?.(`${id}: ${s.reason}`);
+    } catch (e) {
+      this.settled.delete(id);
+      this.opts.onNotice?.(`${id} could not be queued again: ${describeError(e)}`);
     }
   }
 }

@@ -82,7 +82,8 @@ function resultLine(exp: Experiment, n: TreeNode): string {
     outcome = `${tree.metric}=${n.result.score.toFixed(4)}${delta !== undefined ? ` (${delta >= 0 ? 'better' : 'worse'} than its parent by ${Math.abs(delta).toFixed(4)})` : ''}`;
   } else outcome = `FAILED in ${n.failure?.stage ?? '?'}: ${truncateEnd((n.failure?.reason ?? '').split('\n')[0], 200)}`;
   const bad = exp.readText(`nodes/${n.id}/${BAD_CASES_FILE}`);
-  const pattern = bad ? /## Error patterns\s+- ([^\n]+)/.exec(bad)?.[1] : undefined;
+  // The first error group: a shape of mistake, or for a label task an (expected → predicted) pair.
+  const pattern = bad ? /## Error(?: patterns|s \(expected → predicted\))\s+- ([^\n]+)/.exec(bad)?.[1] : undefined;
   return `- ${n.id}${n.parent ? ` (child of ${n.parent})` : ' (baseline)'} "${truncateEnd(n.title, 80)}": ${describeChanges(n)} → ${outcome}${pattern ? `; most common error: ${pattern}` : ''}`;
 }
 

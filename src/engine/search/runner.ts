@@ -18,6 +18,7 @@ import { policyByName } from './policies';
 import type { SelectionPolicy } from './policy';
 import { Rng } from './rng';
 import { defaultSetter } from '../tree/provenance';
+import { FINAL_PICK_PROPOSER, FINALISTS, finalPick, finalPickApplies, finalRuns, seedReruns, topConfigs, type FinalPick } from './finalPick';
 
 export interface SearchOptions {
   backend: Backend;
@@ -47,6 +48,8 @@ export interface SearchSummary {
   reason: 'budget' | 'exhausted' | 'stopped' | 'awaiting_approval';
   runs: number;
   best?: { id: string; score: number; testScore?: number };
+  /** The recommendation by mean over seeds, when the final pick ran. */
+  final?: FinalPick;
 }
 
 export class Search {
@@ -136,6 +139,10 @@ export class Search {
       }
       // A stop cancels running jobs; their nodes go back to pending and resume next time.
       await Promise.all(this.running.values());
+      if ((reason === 'budget' || reason === 'exhausted') && !signal.aborted) {
+        await this.runFinalPick(signal);
+        if (signal.aborted) reason = 'stopped';
+      }
     } finally {
       signal.removeEventListener('abort', onAbort);
       offStage();
@@ -147,7 +154,37 @@ export class Search {
       reason,
       runs: tree.runsSpent(),
       best: best?.result ? { id: best.id, score: best.result.score, testScore: best.result.testScore } : undefined,
+      final: finalPick(tree),
     };
+  }
+
+  /** Runs this search may spend on exploring: budget.max_runs less the final pick's re-runs. */
+  private searchRunLimit(): number | undefined {
+    const max = this.budget.max_runs;
+    if (max === undefined) return undefined;
+    return finalPickApplies(this.settings.final_seeds, max) ? max - finalRuns(this.settings.final_seeds) : max;
+  }
+
+  /**
+   * Re-runs the top configurations with other seeds (real runs through the executor) until each
+   * has final_seeds runs; the recommendation is then the best mean (finalPick). Re-runs left
+   * pending by an earlier stop are run first and counted.
+   */
+  private async runFinalPick(signal: AbortSignal): Promise<void> {
+    const exp = this.exp;
+    if (!finalPickApplies(this.settings.final_seeds, this.budget.max_runs)) return;
+    const finalists = topConfigs(exp.tree, FINALISTS);
+    if (finalists.length === 0) return;
+    for (const r of seedReruns(exp, finalists, this.settings.final_seeds)) {
+      exp.createNode({ ...r, origin: 'proposer', proposer: FINAL_PICK_PROPOSER, by: 'offline' });
+    }
+    const queue = [...exp.tree.nodes.values()].filter((n) => n.status === 'pending' && n.proposer === FINAL_PICK_PROPOSER && !exp.tree.isPruned(n.id)).map((n) => n.id);
+    if (queue.length) this.opts.onNotice?.(`Final pick: ${finalists.join(', ')} re-run with other seeds (${queue.length} run${queue.length === 1 ? '' : 's'}); the recommendation is the best mean over ${this.settings.final_seeds} seeds.`);
+    while ((queue.length > 0 || this.running.size > 0) && !signal.aborted) {
+      while (queue.length > 0 && this.running.size < this.slots()) this.launch(queue.shift()!, signal);
+      await this.waitForChange();
+    }
+    await Promise.all(this.running.values());
   }
 
   private slots(): number {
@@ -158,7 +195,8 @@ export class Search {
   private overBudget(): boolean {
     const tree = this.exp.tree;
     const b = this.budget;
-    if (b.max_runs !== undefined && tree.runsSpent() + this.runningTrainingCount() >= b.max_runs) return true;
+    const maxRuns = this.searchRunLimit();
+    if (maxRuns !== undefined && tree.runsSpent() + this.runningTrainingCount() >= maxRuns) return true;
     if (b.max_compute_hours !== undefined && tree.computeMsSpent() >= b.max_compute_hours * 3_600_000) return true;
     if (b.max_llm_cost_usd !== undefined && b.max_llm_cost_usd > 0 && tree.usage.costUsd >= b.max_llm_cost_usd) return true;
     return false;
@@ -201,8 +239,9 @@ export class Search {
     // In approval mode, wait for the user's verdict on the last proposals before proposing more.
     if (this.settings.approval && [...tree.nodes.values()].some((n) => n.status === 'awaiting_approval')) return false;
     for (let tries = 0; tries < 50; tries++) {
-      const remaining = this.budget.max_runs !== undefined ? this.budget.max_runs - tree.runsSpent() - this.running.size : Infinity;
-      const selection = { tree, settings: this.settings, rng: this.rng, isExhausted: (id: string) => this.exhausted.has(id), runsLeft: Number.isFinite(remaining) ? remaining : undefined, runsBudget: this.budget.max_runs };
+      const limit = this.searchRunLimit();
+      const remaining = limit !== undefined ? limit - tree.runsSpent() - this.running.size : Infinity;
+      const selection = { tree, settings: this.settings, rng: this.rng, isExhausted: (id: string) => this.exhausted.has(id), runsLeft: Number.isFinite(remaining) ? remaining : undefined, runsBudget: limit };
       const selected = policy.select(selection);
       const parentId = selected ?? this.speculativeParent();
       if (!parentId) return false;

@@ -58,6 +58,8 @@ export interface SearchSettings {
   approval: boolean;
   /** Task-defining config paths no proposal may change. */
   frozen: string[];
+  /** Seeds each finalist is measured over at the end (1: no re-runs); see search/finalPick.ts. */
+  final_seeds: number;
 }
 
 export interface Budget {
@@ -104,5 +106,6 @@ export function searchSettings(spec: TaskSpec): SearchSettings {
     },
     approval: s.approval ?? false,
     frozen: s.frozen ?? [],
+    final_seeds: s.final_seeds ?? 3,
   };
 }

@@ -12,6 +12,7 @@ export function buildExperimentOverview(exp: Experiment): ExperimentOverview {
   return {
     insights: capped(exp.readText(INSIGHTS_FILE)),
     research: capped(exp.readText(RESEARCH_FILE)),
+    finalPick: (summary.final?.finalists ?? []).map((f) => ({ id: f.id, mean: f.mean, sd: f.sd, seeds: f.scores.length, testMean: f.testMean })),
     budget: {
       runs: summary.runs,
       maxRuns: limit(b.max_runs),

@@ -2,7 +2,7 @@
 // parent's, its metrics and the loss curve from the trainer's log (LLaMA-Factory's
 // trainer_log.jsonl: one JSON object per line with current_steps and loss).
 import { readFileSync } from 'node:fs';
-import { NODE_FILES, type Experiment, type JsonObject, type TreeNode } from '../../engine';
+import { finalPick, NODE_FILES, replicateAnchor, type Experiment, type JsonObject, type TreeNode } from '../../engine';
 import type { LossPoint, NodeDetails } from '../../../webview/protocol';
 import { existingStageLogs } from '../logs/stageLogs';
 import { unifiedDiff } from '../util/lineDiff';
@@ -16,10 +16,25 @@ export function buildNodeDetails(exp: Experiment, id: string): NodeDetails {
     id,
     plan: readCapped(exp.nodePath(id, NODE_FILES.plan), MAX_PLAN),
     diff: node.parent ? unifiedDiff(configText(exp, node.parent), configText(exp, id), `nodes/${node.parent}`, `nodes/${id}`) : '',
-    metrics: metricsOf(node, exp.spec.metric.name),
+    metrics: [...finalPickRows(exp, id), ...metricsOf(node, exp.spec.metric.name)],
     loss: readLossCurve(exp.nodePath(id, 'ckpt', 'trainer_log.jsonl')),
     stageLogs: existingStageLogs(exp, id),
   };
+}
+
+/** For a node whose configuration the final pick re-ran over seeds: its mean ± sd and whether it is the recommendation. */
+function finalPickRows(exp: Experiment, id: string): { name: string; value: string }[] {
+  const f = finalPick(exp.tree);
+  const anchor = replicateAnchor(exp.tree, id);
+  const mine = f?.finalists.find((x) => x.anchor === anchor);
+  if (!f || !mine) return [];
+  const metric = exp.spec.metric.name;
+  const rows = [
+    { name: 'final pick', value: f.pick.anchor === anchor ? `recommended (best mean over seeds; runs ${mine.ids.join(', ')})` : `finalist, not chosen (runs ${mine.ids.join(', ')})` },
+    { name: `${metric} over seeds (validation)`, value: `${mine.mean.toFixed(4)} ± ${mine.sd.toFixed(4)} (n=${mine.scores.length})` },
+  ];
+  if (mine.testMean !== undefined) rows.push({ name: `${metric} over seeds (test, not used to choose)`, value: mine.testMean.toFixed(4) });
+  return rows;
 }
 
 function configText(exp: Experiment, id: string): string {

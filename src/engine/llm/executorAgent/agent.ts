@@ -11,9 +11,9 @@ import type { LlmClient } from '../client';
 import { summarizeSchema } from '../schemaSummary';
 import { truncateEnd, truncateMiddle } from '../text';
 import { zeroTotals, type UsageTotals } from '../usage';
-import { runCheapChecks } from './cheapChecks';
+import { nodeInputsFingerprint, runCheapChecks } from './cheapChecks';
 import { appendExecutorRecord, sessionCount } from './records';
-import { executorTools } from './tools';
+import { executorTools, type ExecutorToolContext } from './tools';
 
 export type ExecutorStatus = 'fixed' | 'done' | 'not_fixed' | 'limit' | 'error';
 
@@ -92,6 +92,7 @@ export async function runExecutorAgent(exp: Experiment, nodeId: string, o: Execu
   if (!task) return { status: 'error', summary: 'no task given', session, steps: 0, changedFiles: [], usage };
   appendExecutorRecord(exp, nodeId, { kind: 'session_start', session, mode: o.mode, task: truncateEnd(task, 2000), model: o.client.model('executor') });
   const changed = new Set<string>();
+  const toolCtx: ExecutorToolContext = { exp, nodeId, settings, backend: o.backend, session, changed };
   const t0 = Date.now();
   let run;
   try {
@@ -102,7 +103,7 @@ export async function runExecutorAgent(exp: Experiment, nodeId: string, o: Execu
       nodeId,
       system: systemPrompt(exp, nodeId, !!o.backend, settings.allowedCommands),
       user: task,
-      tools: executorTools({ exp, nodeId, settings, backend: o.backend, session, changed }),
+      tools: executorTools(toolCtx),
       finish: { name: 'finish', description: 'Report the result of this session.', schema: FINISH_SCHEMA },
       maxSteps: settings.maxSteps,
       timeMs: settings.sessionTimeMs,
@@ -135,9 +136,14 @@ export async function runExecutorAgent(exp: Experiment, nodeId: string, o: Execu
   } else {
     status = run.result.status;
     summary = run.result.summary.trim() || '(no summary)';
-    // Trust, but verify: a claimed fix must pass the cheap checks before the node runs again.
+    // Trust, but verify: a claimed fix must pass the cheap checks before the node runs again. The
+    // check runs once per fix: the agent's own last check counts when the node's files have not
+    // changed since it ran.
     if (status === 'fixed' && o.backend && !o.signal?.aborted) {
-      const c = await runCheapChecks(exp, nodeId, o.backend, { examples: settings.cheapCheckExamples, steps: settings.cheapCheckSteps, timeoutMs: settings.cheapCheckTimeoutMs, signal: o.signal, session });
+      const last = toolCtx.lastCheck;
+      const reuse = last !== undefined && last.fingerprint === nodeInputsFingerprint(exp, nodeId);
+      const c = reuse ? last.result : await runCheapChecks(exp, nodeId, o.backend, { examples: settings.cheapCheckExamples, steps: settings.cheapCheckSteps, timeoutMs: settings.cheapCheckTimeoutMs, signal: o.signal, session });
+      if (reuse) appendExecutorRecord(exp, nodeId, { kind: 'verification', session, ok: c.ok, reusedCheck: true, reason: c.reason });
       verified = { ok: c.ok, reason: c.reason };
       if (!c.ok) {
         status = 'not_fixed';

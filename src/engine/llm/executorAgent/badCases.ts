@@ -1,5 +1,6 @@
 // Bad-case analysis: after evaluation, the wrong validation predictions of a node are grouped into
-// patterns (computed, not guessed), a sample is shown, and optionally the model explains likely
+// patterns (computed, not guessed: a confusion matrix and per-class errors for a label task, the
+// shape of the mistake otherwise), a sample is shown, and optionally the model explains likely
 // causes and fixes. The result, nodes/<id>/bad_cases.md, is read by the Researcher when it
 // proposes children of that node. Test predictions are never analysed: they must not steer anything.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { describeError } from '../errors';
 import { compileSchema, isPlainObject } from '../jsonValidation';
 import { inline, truncateEnd } from '../text';
 import type { UsageTotals } from '../usage';
+import { confusionPairs, labelConfusion, OTHER, renderLabelConfusion, type LabelConfusion } from './labelErrors';
 
 export const BAD_CASES_FILE = 'bad_cases.md';
 export const PREDICTIONS_FILE = 'predictions.jsonl';
@@ -25,7 +27,10 @@ export interface BadCaseReport {
   path: string;
   total: number;
   wrong: number;
+  /** Error groups: (expected → predicted) pairs for a label task, string shapes otherwise. */
   patterns: { pattern: string; count: number }[];
+  /** For a label task (a few short expected labels): the confusion matrix and per-class errors. */
+  confusion?: LabelConfusion;
   /** Why the model's analysis is missing, when it is. */
   llmNote?: string;
   markdown: string;
@@ -111,14 +116,15 @@ export async function analyzeBadCases(
   const val = rows.filter((r) => r.split === 'validation');
   if (val.length === 0) return null;
   const wrong = val.filter((r) => !r.correct);
+  const confusion = labelConfusion(val);
   const counts = new Map<string, number>();
   const patternOf = new Map<Prediction, string>();
   for (const r of wrong) {
-    const p = errorPattern(r.expected, r.predicted);
+    const p = confusion ? `${r.expected.trim()} → ${confusion.labels.includes(r.predicted.trim()) ? r.predicted.trim() : OTHER}` : errorPattern(r.expected, r.predicted);
     patternOf.set(r, p);
     counts.set(p, (counts.get(p) ?? 0) + 1);
   }
-  const patterns = [...counts.entries()].map(([pattern, count]) => ({ pattern, count })).sort((a, b) => b.count - a.count);
+  const patterns = confusion ? confusionPairs(confusion) : [...counts.entries()].map(([pattern, count]) => ({ pattern, count })).sort((a, b) => b.count - a.count);
   const sample = sampleEvenly(wrong, opts.sample ?? 15);
 
   let analysis: Analysis | undefined;
@@ -141,7 +147,7 @@ export async function analyzeBadCases(
             content: [
               `Task: ${exp.spec.objective}`,
               `Validation: ${wrong.length} of ${val.length} wrong.`,
-              `Error patterns: ${patterns.map((p) => `${p.pattern} ×${p.count}`).join(', ')}`,
+              confusion ? `Label task. Errors (expected → predicted): ${patterns.map((p) => `${p.pattern} ×${p.count}`).join(', ')}. Recall per class: ${confusion.perClass.map((k) => `${k.label} ${(100 * k.recall).toFixed(0)}% of ${k.support}`).join(', ')}` : `Error patterns: ${patterns.map((p) => `${p.pattern} ×${p.count}`).join(', ')}`,
               'Sample of wrong predictions (prompt → expected | predicted):',
               ...sample.map((r) => `- ${truncateEnd(r.prompt, 200)} → ${truncateEnd(r.expected, 100)} | ${truncateEnd(r.predicted, 100)}`),
             ].join('\n'),
@@ -160,7 +166,8 @@ export async function analyzeBadCases(
     '',
     `Validation: ${wrong.length} of ${val.length} predictions wrong (${pct(val.length - wrong.length)} correct). Test predictions are not analysed: they never steer the search.` + (badLines ? ` ${badLines} unreadable line(s) in ${PREDICTIONS_FILE} were skipped.` : ''),
     '',
-    '## Error patterns',
+    ...(confusion ? renderLabelConfusion(confusion) : []),
+    confusion ? '## Errors (expected → predicted)' : '## Error patterns',
     '',
     ...(patterns.length ? patterns.map((p) => `- ${p.pattern}: ${p.count} (${((100 * p.count) / wrong.length).toFixed(0)}% of errors)`) : ['- none: every validation prediction is correct']),
     '',
@@ -180,5 +187,5 @@ export async function analyzeBadCases(
   const markdown = lines.join('\n');
   const path = exp.nodePath(nodeId, BAD_CASES_FILE);
   writeFileSync(path, markdown);
-  return { path, total: val.length, wrong: wrong.length, patterns, llmNote, markdown };
+  return { path, total: val.length, wrong: wrong.length, patterns, confusion, llmNote, markdown };
 }

@@ -2,7 +2,8 @@
 // train a few steps, in nodes/<id>/run/check/. A config the trainer rejects, a recipe that yields
 // no data, or a crash in the first steps shows up in seconds instead of after a full run.
 // The commands mirror the NodeExecutor's stage commands (trex_micro.py prepare/train).
-import { mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend } from '../../backends/backend';
 import { normalizeTrain, writeFileAtomic, type Experiment } from '../../experiment';
@@ -46,6 +47,35 @@ export function cheapCheckConfig(config: NodeConfig, examples: number, steps: nu
   if (mixing && typeof mixing === 'object' && !Array.isArray(mixing) && typeof mixing.total === 'number') mixing.total = Math.min(mixing.total, examples);
   const train: JsonObject = { ...normalizeTrain(config.train), max_steps: steps as Json };
   return { recipe, train };
+}
+
+/** Engine-owned parts of a node folder that a cheap check neither reads nor depends on. */
+const NOT_INPUTS = new Set(['ckpt', 'run', 'logs', 'executor.jsonl', 'metrics.json', 'predictions.jsonl', 'bad_cases.md']);
+
+/**
+ * What a cheap check of the node depends on: the contents of every file the Executor may have
+ * written (config, data files, scripts). Equal fingerprints mean the same check would be repeated.
+ */
+export function nodeInputsFingerprint(exp: Experiment, nodeId: string): string {
+  const h = createHash('sha256');
+  const walk = (dir: string, rel: string) => {
+    let names: string[];
+    try {
+      names = readdirSync(dir).sort();
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (!rel && NOT_INPUTS.has(name)) continue;
+      const p = join(dir, name);
+      const r = rel ? `${rel}/${name}` : name;
+      const st = statSync(p, { throwIfNoEntry: false });
+      if (st?.isDirectory()) walk(p, r);
+      else if (st?.isFile()) h.update(`${r}\0`).update(readFileSync(p)).update('\0');
+    }
+  };
+  walk(exp.nodeDir(nodeId), '');
+  return h.digest('hex');
 }
 
 export async function runCheapChecks(exp: Experiment, nodeId: string, backend: Backend, o: CheapCheckOptions = {}): Promise<CheapCheckResult> {

@@ -14,7 +14,7 @@ import { tailLines, truncateEnd } from '../text';
 import { redact } from '../../secrets';
 import { checkProposedSources } from '../../dataPolicy';
 import { parse as parseYaml } from 'yaml';
-import { runCheapChecks } from './cheapChecks';
+import { nodeInputsFingerprint, runCheapChecks, type CheapCheckResult } from './cheapChecks';
 import { runJobToEnd } from './jobs';
 import { NodeSandbox, SandboxError } from './sandbox';
 import { detectIsolation, runConfined } from '../../sandbox';
@@ -28,6 +28,8 @@ export interface ExecutorToolContext {
   session: number;
   /** Node-relative paths written in this session. */
   changed: Set<string>;
+  /** The session's last cheap check and the node's inputs it ran on (a claimed fix reuses it). */
+  lastCheck?: { fingerprint: string; result: CheapCheckResult };
 }
 
 const MAX_WRITE = 256 * 1024;
@@ -182,7 +184,9 @@ export function executorTools(ctx: ExecutorToolContext): AgentTool[] {
       description: 'Prepare the data on a small sample and train a few steps with the current recipe.yaml and train.yaml: a fast check that the node will run.',
       parameters: { type: 'object', additionalProperties: false, properties: {} },
       async run(_args, signal) {
+        const fingerprint = nodeInputsFingerprint(ctx.exp, ctx.nodeId);
         const r = await runCheapChecks(ctx.exp, ctx.nodeId, backend, { examples: s.cheapCheckExamples, steps: s.cheapCheckSteps, timeoutMs: s.cheapCheckTimeoutMs, signal, session: ctx.session });
+        ctx.lastCheck = { fingerprint, result: r };
         return r.ok ? `cheap check passed in ${(r.wallMs / 1000).toFixed(1)} s` : `cheap check FAILED at ${r.stage}: ${r.reason}\n${truncateEnd(r.logTail, 3000)}`;
       },
     },
