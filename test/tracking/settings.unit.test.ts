@@ -2,11 +2,13 @@
 // and MLflow credentials only for a server the user named. The CLI and the editor open the same
 // trackers for the same trex.yaml.
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseArgs } from '../../src/cli/args';
 import { searchRequestFromFlags } from '../../src/cli/runRequest';
-import { Experiment, initExperiment, openSearchSession, readExample, resolveTracking } from '../../src/engine';
+import { buildNodeRun, createTrackers, Experiment, initExperiment, openSearchSession, readExample, resolveTracking } from '../../src/engine';
 import { searchRequestFromSettings } from '../../src/extension/search/sessionRequest';
 import { readTrackingSettings } from '../../src/extension/search/trackingSettings';
 import type { TrexSettings } from '../../src/extension/settings';
@@ -77,4 +79,31 @@ test('trex run and the editor open the same trackers for the same trex.yaml', as
   };
   assert.deepEqual(await names(false), ['mlflow', 'tensorboard']);
   assert.deepEqual(await names(true), ['mlflow', 'tensorboard']);
+});
+
+test('the MLflow token from the environment reaches the server the user named, and no other', async () => {
+  const seen: (string | undefined)[] = [];
+  const server = createServer((req, res) => {
+    seen.push(req.headers.authorization);
+    res.writeHead(503).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const uri = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    const exp = experiment(specWith(`  mlflow: {tracking_uri: "${uri}"}\n`));
+    exp.createNode({ parent: null, origin: 'root', title: 'baseline', plan: '# Baseline\n', config: { recipe: exp.spec.baseline.recipe as never, train: exp.spec.baseline.train as never }, changes: [] });
+    const id = exp.tree.root!;
+    exp.emit({ type: 'node_failed', id, stage: 'setup', reason: 'x', logTail: '' });
+    const token = 'tok-0123456789abcdef';
+    const attempt = async (env: NodeJS.ProcessEnv) => {
+      const [tracker] = createTrackers(resolveTracking(exp.spec, exp.dir, {}, env)!, env);
+      await assert.rejects(tracker.log(buildNodeRun(exp, exp.tree.get(id), 'uct'), new AbortController().signal), /HTTP 503/);
+      return seen.splice(0);
+    };
+    assert.deepEqual(await attempt({ MLFLOW_TRACKING_TOKEN: token }), [undefined], 'a server only trex.yaml names gets no credentials');
+    assert.deepEqual(await attempt({ MLFLOW_TRACKING_TOKEN: token, MLFLOW_TRACKING_URI: uri }), [`Bearer ${token}`]);
+    exp.close();
+  } finally {
+    server.close();
+  }
 });

@@ -3,7 +3,7 @@
 // and TensorBoard (event files, read back with EventAccumulator); a tracker that is down fails no
 // node, and logging catches up once it is back.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse, stringify } from 'yaml';
@@ -47,6 +47,10 @@ function trainerLoss(exp: Experiment, id: string): { step: number; value: number
     .filter((l) => l.trim())
     .map((l) => JSON.parse(l) as { current_steps: number; loss: number })
     .map((r) => ({ step: r.current_steps, value: r.loss }));
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
 }
 
 const close = (a: number, b: number) => Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b));
@@ -182,9 +186,13 @@ test('an MLflow server that is down fails no node; logging catches up once it an
   const port = await freePort();
   const uri = `http://127.0.0.1:${port}`;
   const dir = newExperiment({ mlflow: { tracking_uri: uri, experiment: 'late-server' } });
-  const run = trex(['run', dir, '--budget', '2', '--seed', '2']);
+  // The user's own server, with a token in the environment: it must never land in a file or the output.
+  const token = 'tok-never-written-0123456789';
+  const run = trex(['run', dir, '--budget', '2', '--seed', '2'], { MLFLOW_TRACKING_URI: uri, MLFLOW_TRACKING_TOKEN: token });
   assert.equal(run.code, 0, `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
   assert.match(run.stdout, /mlflow: n\d{4} not logged: .*Nodes are not affected; logging is retried/);
+  assert.ok(!run.stdout.includes(token) && !run.stderr.includes(token));
+  for (const f of filesUnder(dir)) assert.ok(!readFileSync(f).includes(token), `${f} holds no token`);
   const { exp, nodes } = finishedNodes(dir);
   assert.ok(nodes.length >= 2 && nodes.every((n) => n.status === 'succeeded'), 'every node succeeded with the tracker down');
   const log = readFileSync(join(dir, TRACKING_LOG), 'utf8');
