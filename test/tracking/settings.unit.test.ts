@@ -31,8 +31,8 @@ test('no tracking: section and no settings: no trackers', () => {
 });
 
 test("trex.yaml's tracking: is resolved against the experiment, with the task's name as the default experiment/project", () => {
-  const exp = experiment(specWith('  mlflow: {tracking_uri: "http://127.0.0.1:5000/"}\n  wandb: {mode: offline}\n  tensorboard: {log_dir: tb}\n  python: /opt/py/bin/python\n'));
-  const t = resolveTracking(exp.spec, exp.dir, {}, { MLFLOW_TRACKING_TOKEN: 'tok-123456' });
+  const exp = experiment(specWith('  mlflow: {tracking_uri: "http://127.0.0.1:5000/"}\n  wandb: {mode: offline}\n  tensorboard: {log_dir: tb}\n'));
+  const t = resolveTracking(exp.spec, exp.dir, {}, { MLFLOW_TRACKING_TOKEN: 'tok-123456', TREX_TRACKING_PYTHON: '/opt/py/bin/python' });
   assert.deepEqual(t, {
     python: '/opt/py/bin/python',
     mlflow: { uri: 'http://127.0.0.1:5000', experiment: exp.spec.name, trusted: false },
@@ -40,6 +40,16 @@ test("trex.yaml's tracking: is resolved against the experiment, with the task's 
     tensorboard: { logDir: join(exp.dir, 'tb') },
   });
   exp.close();
+});
+
+test("trex.yaml's tracker folders stay inside the experiment, and it cannot pick the Python that runs", () => {
+  for (const bad of ['/tmp/elsewhere', '../outside', '.']) {
+    const exp = experiment(specWith(`  tensorboard: {log_dir: "${bad}"}\n`));
+    assert.throws(() => resolveTracking(exp.spec, exp.dir, {}, {}), /must be a folder inside the experiment/);
+    exp.close();
+  }
+  const dir = tempDir('trex-tracking-');
+  assert.throws(() => initExperiment(dir, specWith('  tensorboard: {}\n  python: /tmp/evil\n')), /python/);
 });
 
 test('MLflow credentials go only to a server the user named (MLFLOW_TRACKING_URI or the setting), never to one a folder names', () => {

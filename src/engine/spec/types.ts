@@ -71,7 +71,6 @@ export interface TrackingSpec {
   mlflow?: { tracking_uri: string; experiment?: string };
   wandb?: { project?: string; entity?: string; mode?: 'online' | 'offline'; dir?: string };
   tensorboard?: { log_dir?: string };
-  python?: string;
 }
 
 export interface TaskSpec {

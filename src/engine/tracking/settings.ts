@@ -2,7 +2,7 @@
 // settings trex.tracking.*) on top, resolved to absolute places. Credentials are never part of
 // this: they come from the environment when a tracker talks to its server.
 import { existsSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { packageRoot } from '../packageDirs';
 import type { TaskSpec, TrackingSpec } from '../spec/types';
 
@@ -26,7 +26,7 @@ export interface ResolvedTracking {
 
 export function resolveTracking(spec: TaskSpec, expDir: string, overrides: TrackingOverrides = {}, env: NodeJS.ProcessEnv = process.env): ResolvedTracking | undefined {
   const t: TrackingSpec = spec.tracking ?? {};
-  const out: ResolvedTracking = { python: trackingPython(t, overrides, env, expDir) };
+  const out: ResolvedTracking = { python: trackingPython(overrides, env) };
   const uri = overrides.mlflowTrackingUri || t.mlflow?.tracking_uri;
   if (uri) {
     if (!/^https?:\/\//.test(uri)) throw new Error(`MLflow tracking URI must be http(s): ${uri}`);
@@ -55,14 +55,20 @@ function sameServer(a: string, b: string | undefined): boolean {
   }
 }
 
+/** A folder's trex.yaml writes only inside the experiment (tracker files are replaced on a retry). */
 function inExperiment(expDir: string, p: string): string {
-  return isAbsolute(p) ? p : resolve(expDir, p);
+  const abs = resolve(expDir, p);
+  const rel = relative(expDir, abs);
+  if (isAbsolute(p) || rel === '' || rel === '..' || rel.startsWith(`..${sep}`)) throw new Error(`tracking: ${JSON.stringify(p)} must be a folder inside the experiment`);
+  return abs;
 }
 
-/** The Python with wandb and tensorboard: the user's pick, else $TREX_TRACKING_PYTHON, else TREX's .venv-tracking, else python3. */
-function trackingPython(t: TrackingSpec, overrides: TrackingOverrides, env: NodeJS.ProcessEnv, expDir: string): string {
-  const picked = overrides.python || t.python;
-  if (picked) return picked.includes('/') && !isAbsolute(picked) ? resolve(expDir, picked) : picked;
+/**
+ * The Python with wandb and tensorboard: the user's setting, else $TREX_TRACKING_PYTHON, else
+ * TREX's .venv-tracking, else python3. Never from trex.yaml: a folder does not pick programs to run.
+ */
+function trackingPython(overrides: TrackingOverrides, env: NodeJS.ProcessEnv): string {
+  if (overrides.python) return overrides.python;
   if (env.TREX_TRACKING_PYTHON) return env.TREX_TRACKING_PYTHON;
   const venv = join(packageRoot(), '.venv-tracking', 'bin', 'python');
   return existsSync(venv) ? venv : 'python3';
