@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what TREX needs on Debian/Ubuntu, skipping what is already there.
 #   .ci/setup.sh demo    python3-torch + OpenBLAS, node modules, build
-#   .ci/setup.sh tests   the above plus the test tools (OpenSSH server, Chromium)
+#   .ci/setup.sh tests   the above plus the test tools (OpenSSH server, Chromium) and .venv-tracking
 #   .ci/setup.sh bench   the same tools, for the benchmarks, and Optuna in .venv-bench
 # Every mode also makes the trainer venv .venv-trainer (trainer/requirements.txt).
 set -euo pipefail
@@ -70,6 +70,18 @@ if [ "$mode" = bench ] && [ "$(cat .venv-bench/.trex-requirements.sha256 2>/dev/
   python3 -m venv .venv-bench  # idempotent on an existing venv
   .venv-bench/bin/python -m pip install -q --disable-pip-version-check -r bench/requirements.txt
   echo "$bench_hash" > .venv-bench/.trex-requirements.sha256
+fi
+
+# The experiment trackers for the tracking tests (a real `mlflow server`, the wandb and tensorboard
+# packages that write and read back runs): a venv of their own (.venv-tracking,
+# trainer/requirements-tracking.txt), kept apart from the trainer's pinned set. TREX also uses it,
+# when present, to write W&B and TensorBoard runs.
+track_hash=$(sha256sum trainer/requirements-tracking.txt | cut -d' ' -f1)
+if [ "$mode" = tests ] && [ "$(cat .venv-tracking/.trex-requirements.sha256 2>/dev/null)" != "$track_hash" ]; then
+  echo "Installing the tracking environment in .venv-tracking (trainer/requirements-tracking.txt)"
+  python3 -m venv .venv-tracking  # idempotent on an existing venv
+  .venv-tracking/bin/python -m pip install -q --disable-pip-version-check -r trainer/requirements-tracking.txt
+  echo "$track_hash" > .venv-tracking/.trex-requirements.sha256
 fi
 
 node esbuild.mjs

@@ -30,3 +30,4 @@ export * from './backends/memory';
 export * from './export';
 export { detectIsolation, describeIsolation, type Isolation } from './sandbox';
 export * from './tree/provenance';
+export * from './tracking';

@@ -11,6 +11,7 @@ import { ExperimentLock } from './lock';
 import type { Proposer } from './proposers/proposer';
 import type { StageProgress } from './executor/progress';
 import { Search, type SearchSummary } from './search/runner';
+import { openTracking, type TrackingObserver, type TrackingOverrides } from './tracking';
 import { searchSettings, type Budget, type PolicyName, type TaskSpec } from './spec/types';
 
 export type ProposerKind = 'llm' | 'offline';
@@ -42,6 +43,8 @@ export interface SearchSessionRequest {
   onNotice?: (message: string) => void;
   /** Aborts the proposer's background work (research, analysis) when the shell quits. */
   signal?: AbortSignal;
+  /** The user's tracker settings (trex.tracking.*), over trex.yaml's `tracking:`. */
+  tracking?: TrackingOverrides;
 }
 
 /** Who writes insights.md after each result: the engine's computed summary or the LLM distiller. */
@@ -58,8 +61,10 @@ export interface SearchSession {
   readonly insightsWriter: InsightsWriter;
   readonly slots: number;
   readonly threads: number;
+  /** The experiment trackers finished nodes are logged to, when any is configured. */
+  readonly tracking?: TrackingObserver;
   run(signal: AbortSignal): Promise<SearchSummary>;
-  /** Closes the proposer's agents, then the backend, then releases the lock. Idempotent. */
+  /** Closes the trackers (logging what finished), the proposer's agents, then the backend, then releases the lock. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -122,6 +127,9 @@ export async function openSearchSession(exp: Experiment, req: SearchSessionReque
       threads,
       onProgress: req.onProgress,
     });
+    // Closed first: it logs what the search finished before the backend and the lock go.
+    const tracking = openTracking(exp, { policy: search.settings.policy, env: req.env, overrides: req.tracking, onNotice: req.onNotice });
+    if (tracking) closers.push(() => tracking.close());
     let closed: Promise<void> | undefined;
     return {
       exp,
@@ -133,6 +141,7 @@ export async function openSearchSession(exp: Experiment, req: SearchSessionReque
       insightsWriter,
       slots,
       threads,
+      tracking,
       run: (signal) => search.run(signal),
       close: () => (closed ??= closeAll()),
     };

@@ -1,6 +1,7 @@
 // Every setting the extension reads, behind one typed accessor (keys live only here).
 import * as vscode from 'vscode';
-import type { PolicyName } from '../engine';
+import type { PolicyName, TrackingOverrides } from '../engine';
+import { readTrackingSettings } from './search/trackingSettings';
 
 export const SECTION = 'trex';
 
@@ -19,6 +20,8 @@ export interface TrexSettings {
   python: string;
   logMaxBytesShown: number;
   followSearchLogs: boolean;
+  /** trex.tracking.*: trackers on top of trex.yaml's `tracking:` (absent: none added). */
+  tracking?: TrackingOverrides;
 }
 
 export function readSettings(scope?: vscode.Uri): TrexSettings {
@@ -34,6 +37,7 @@ export function readSettings(scope?: vscode.Uri): TrexSettings {
     python: c.get<string>('compute.python', ''),
     logMaxBytesShown: c.get<number>('logs.maxBytesShown', 1 << 20),
     followSearchLogs: c.get<boolean>('logs.followSearchRuns', false),
+    tracking: readTrackingSettings(c),
   };
 }
 

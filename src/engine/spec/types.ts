@@ -68,6 +68,13 @@ export interface Budget {
   max_llm_cost_usd?: number;
 }
 
+/** `tracking:` in trex.yaml (schemas/trex.schema.json says what each field means). */
+export interface TrackingSpec {
+  mlflow?: { tracking_uri: string; experiment?: string };
+  wandb?: { project?: string; entity?: string; mode?: 'online' | 'offline'; dir?: string };
+  tensorboard?: { log_dir?: string };
+}
+
 export interface TaskSpec {
   name: string;
   objective: string;
@@ -85,6 +92,8 @@ export interface TaskSpec {
   proposer?: 'offline' | 'llm';
   /** Where model-proposed data sources may come from besides data/ (src/engine/dataPolicy.ts). */
   data_policy?: { allow_paths?: string[]; allow_hosts?: string[] };
+  /** Experiment trackers every finished node is logged to (src/engine/tracking). */
+  tracking?: TrackingSpec;
   baseline: { recipe: Recipe; train: TrainConfig };
   search_space: SearchKnob[];
 }

@@ -17,5 +17,6 @@ export function searchRequestFromSettings(settings: TrexSettings, storedApiKey: 
     // The panel keeps the search alive while nodes wait for the user's approval.
     waitForApproval: true,
     preflight: true,
+    tracking: settings.tracking,
   };
 }
