@@ -102,13 +102,26 @@ export function resolveTrain(train: JsonObject): ResolvedTrain {
   const framework = typeof train.framework === 'string' ? train.framework : 'micro';
   if (!isLlmFramework(framework)) return { framework: 'micro', ...core(train, TRAIN_DEFAULTS.micro) };
   const d = TRAIN_DEFAULTS.llm;
+  const { method, finetuning, learning_rate, epochs, max_steps, batch_size, lora, warmup_ratio, weight_decay, lr_scheduler, max_seq_len, seed } = core(train, d);
+  // In the schema's order, so the rendered train.json reads like train.yaml.
   return {
     framework,
-    ...core(train, d),
+    method,
+    finetuning,
+    learning_rate,
+    epochs,
+    max_steps,
+    batch_size,
     gradient_accumulation_steps: num(train.gradient_accumulation_steps, d.gradient_accumulation_steps),
     gradient_checkpointing: typeof train.gradient_checkpointing === 'boolean' ? train.gradient_checkpointing : d.gradient_checkpointing,
+    lora,
+    warmup_ratio,
+    weight_decay,
+    lr_scheduler,
+    max_seq_len,
     precision: str(train.precision, d.precision),
     dpo_beta: num(train.dpo_beta, d.dpo_beta),
+    seed,
   };
 }
 
