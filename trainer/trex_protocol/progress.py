@@ -1,7 +1,7 @@
-"""Training logs in the formats the engine and people already read:
-LLaMA-Factory's trainer_log.jsonl (one JSON object per logging step) and a
-flushed `TREX_PROGRESS {"step","total","loss","epoch"}` line on stdout, which
-the executor turns into live progress."""
+"""Training logs in the formats the engine and people already read, written the same way by the
+micro and the LLM trainers: LLaMA-Factory's trainer_log.jsonl (one JSON object per logging step)
+and a flushed `TREX_PROGRESS {"step","total","loss","epoch"}` line on stdout, which the executor
+turns into live progress."""
 import json
 import os
 import time
