@@ -13,11 +13,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 SCRIPT = os.path.join(HERE, "trex_micro.py")
 
-from trexmicro import config  # noqa: E402
-from trexmicro.prepare import eval_prompts, prepare  # noqa: E402
-from trexmicro.files import read_jsonl  # noqa: E402
-from trexmicro.tasks import TASKS  # noqa: E402
-from trexmicro.tasks.sentiment import lexicon_vote  # noqa: E402
+from trex_micro import config  # noqa: E402
+from trex_micro.prepare import eval_prompts, prepare  # noqa: E402
+from trex_protocol.files import read_jsonl  # noqa: E402
+from trex_micro.tasks import TASKS  # noqa: E402
+from trex_micro.tasks.sentiment import lexicon_vote  # noqa: E402
 
 
 def task_doc(generator, val=20, test=30):
@@ -106,7 +106,7 @@ class RecipeTests(unittest.TestCase):
             self.assertTrue(all(v == want for v in lexicon_vote(r["prompt"][:-4])))
 
     def test_paraphrase_adds_phrasings(self):
-        from trexmicro.tasks.extraction import CITIES, NAMES
+        from trex_micro.tasks.extraction import CITIES, NAMES
 
         def shapes(rows):  # the phrasing with names, ages and cities blanked out
             out = set()
@@ -139,7 +139,7 @@ class CliTests(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         import torch
-        from trexmicro import model as model_lib
+        from trex_micro import model as model_lib
         cls.dir = tempfile.mkdtemp()
         cls.cache = os.path.join(cls.dir, "cache")
         torch.manual_seed(0)
@@ -170,6 +170,21 @@ class CliTests(unittest.TestCase):
                     "--out", os.path.join(self.dir, "x"), "--cache", self.cache)
         self.assertEqual(r.returncode, 2)
         self.assertIn("finetuning", r.stderr)
+
+    def test_train_config_missing_field_exit_2(self):
+        # The engine renders every field; the trainer names a missing one instead of defaulting it.
+        for key in ("learning_rate", "warmup_ratio", "max_steps", "lora"):
+            doc = {k: v for k, v in TRAIN_DOC.items() if k != key}
+            cfg = write_json(self.dir, f"no-{key}.json", doc)
+            r = run_cli("train", "--task", self.task, "--config", cfg, "--data", self.data,
+                        "--out", os.path.join(self.dir, "x"), "--cache", self.cache)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn(f"{key}: is ", r.stderr)
+        doc = dict(TRAIN_DOC, lora={"rank": 4, "alpha": 8})
+        r = run_cli("train", "--task", self.task, "--config", write_json(self.dir, "no-dropout.json", doc), "--data",
+                    self.data, "--out", os.path.join(self.dir, "x"), "--cache", self.cache)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("lora.dropout: is required", r.stderr)
 
     def check_run_outputs(self, ckpt, stdout, total):
         for name in ("model.pt", "trainer_log.jsonl", "trainer_state.json", "all_results.json",
@@ -224,8 +239,8 @@ class CliTests(unittest.TestCase):
 class DecodeTests(unittest.TestCase):
     def test_left_padded_batch_matches_single_decoding(self):
         import torch
-        from trexmicro import model as model_lib
-        from trexmicro.evaluate import greedy_decode
+        from trex_micro import model as model_lib
+        from trex_micro.evaluate import greedy_decode
         torch.manual_seed(1)
         m = model_lib.build("micro-gpt")
         prompts = ["12+3=", "Alice is 30 years old and lives in Rome. => ", "5 Mar 2021 => "]

@@ -5,8 +5,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LAUNCH_SH } from '../../src/engine/backends/jobScripts';
-import { normalizeTrain, recipeHash } from '../../src/engine/experiment';
-import { planNodeStages } from '../../src/engine/frameworks';
+import { recipeHash } from '../../src/engine/experiment';
+import { planNodeStages, resolveTrain } from '../../src/engine/frameworks';
 import type { JsonObject, TaskSpec } from '../../src/engine/spec/types';
 import { parseAndValidate } from '../../src/engine/spec/validate';
 
@@ -17,7 +17,7 @@ export function renderBenchStages(): string {
   const id = 'n0000';
   const runDir = `nodes/${id}/run`;
   const recipe = spec.baseline.recipe as JsonObject;
-  const train = normalizeTrain(spec.baseline.train as JsonObject);
+  const train = resolveTrain(spec.baseline.train as JsonObject);
   const dataDir = `cache/data/${recipeHash(spec, recipe)}`;
   // The executor's own run/*.json files, then the framework's.
   const task = { name: spec.name, base_model: spec.base_model, task: spec.task as JsonObject, metric: spec.metric, evaluation: spec.evaluation };
@@ -25,7 +25,6 @@ export function renderBenchStages(): string {
   const files = [
     { path: `${runDir}/task.json`, content: JSON.stringify(task, null, 2) },
     { path: `${runDir}/recipe.json`, content: JSON.stringify(recipe, null, 2) },
-    { path: `${runDir}/train.json`, content: JSON.stringify(train, null, 2) },
     ...stages.files,
   ];
   const doc = {

@@ -16,6 +16,7 @@ import { hashJson } from './spec/hash';
 import type { NodeConfig } from './spec/configPaths';
 import { loadYamlFile, parseAndValidate, SpecError } from './spec/validate';
 import type { JsonObject, TaskSpec } from './spec/types';
+import { resolveTrain } from './frameworks/trainConfig';
 
 export { writeFileAtomic };
 
@@ -51,9 +52,9 @@ export function recipeHash(spec: TaskSpec, recipe: JsonObject): string {
   return hashJson({ task: spec.task as JsonObject, evaluation: spec.evaluation, recipe });
 }
 
-/** Fills defaults so configs that mean the same thing hash the same. */
+/** train.yaml resolved (every default filled, by framework), so configs that mean the same thing hash the same. */
 export function normalizeTrain(train: JsonObject): JsonObject {
-  return { framework: 'micro', method: 'sft', finetuning: 'full', ...train };
+  return resolveTrain(train);
 }
 
 export class Experiment {

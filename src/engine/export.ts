@@ -4,8 +4,8 @@
 // bundle keeps the experiment-relative layout the stage commands use, so they run unchanged.
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { NODE_FILES, normalizeTrain, type Experiment } from './experiment';
-import { localDataFiles, LLM_FRAMEWORKS, planNodeStages, writeRenderedFiles, type NodeStages, type StagePlan } from './frameworks';
+import { NODE_FILES, type Experiment } from './experiment';
+import { localDataFiles, LLM_FRAMEWORKS, planNodeStages, resolveTrain, writeRenderedFiles, type NodeStages, type StagePlan } from './frameworks';
 import { runnerDir } from './packageDirs';
 import { describeChanges } from './insights';
 import type { NodeConfig } from './spec/configPaths';
@@ -29,12 +29,10 @@ export function exportNode(exp: Experiment, nodeId: string, outDir: string, opts
   if (out === resolve(exp.dir) || out.startsWith(resolve(exp.dir) + '/')) throw new Error(`export to a folder outside the experiment (${outDir} is inside it)`);
   if (existsSync(out) && readdirSync(out).length > 0) throw new Error(`${outDir} is not empty: export into a new folder`);
   const config = exp.readNodeConfig(nodeId);
-  const train = normalizeTrain(config.train);
-  const framework = String(train.framework ?? 'micro');
-  if (opts.format && opts.format !== framework) {
-    if (framework === 'micro') throw new Error(`${nodeId} trains with the micro trainer; --format applies to llm tasks (hf, trl, llamafactory)`);
-    train.framework = opts.format;
-  }
+  const resolved = resolveTrain(config.train);
+  const framework = resolved.framework;
+  if (opts.format && opts.format !== framework && framework === 'micro') throw new Error(`${nodeId} trains with the micro trainer; --format applies to llm tasks (hf, trl, llamafactory)`);
+  const train = opts.format && opts.format !== framework ? resolveTrain({ ...config.train, framework: opts.format }) : resolved;
   const runDir = `nodes/${nodeId}/run`;
   const dataDir = `nodes/${nodeId}/data`;
   // The whole schedule from the base model: a warm-started node continued its parent's checkpoint.
@@ -50,7 +48,6 @@ export function exportNode(exp: Experiment, nodeId: string, outDir: string, opts
   const taskJson: JsonObject = { name: exp.spec.name, base_model: exp.spec.base_model, task: exp.spec.task as JsonObject, metric: exp.spec.metric, evaluation: exp.spec.evaluation };
   write(`${runDir}/task.json`, JSON.stringify(taskJson, null, 2));
   write(`${runDir}/recipe.json`, JSON.stringify(config.recipe, null, 2));
-  write(`${runDir}/train.json`, JSON.stringify(train, null, 2));
   writeRenderedFiles(out, stages.files);
   written.push(...stages.files.map((f) => f.path));
   for (const f of [NODE_FILES.plan, NODE_FILES.recipe, NODE_FILES.train]) {
@@ -71,14 +68,15 @@ export function exportNode(exp: Experiment, nodeId: string, outDir: string, opts
   }
   written.push(...copyTrainer(out, framework));
   write('run.sh', runScript(stages));
-  write('README.md', readme(exp, nodeId, config, stages, String(train.framework)));
-  return { dir: out, framework: String(train.framework), files: written.sort() };
+  write('README.md', readme(exp, nodeId, config, stages, train.framework));
+  return { dir: out, framework: train.framework, files: written.sort() };
 }
 
 /** The trainer scripts the stages run, and the pinned versions they were tested with. */
 function copyTrainer(out: string, framework: string): string[] {
   const src = runnerDir();
-  const parts = framework === 'micro' ? ['trex_micro.py', 'trexmicro'] : ['trex_llm.py', 'trex_llm', 'requirements.txt', 'requirements.lock'];
+  // Both trainers speak the engine protocol through trex_protocol.
+  const parts = framework === 'micro' ? ['trex_micro.py', 'trex_micro', 'trex_protocol'] : ['trex_llm.py', 'trex_llm', 'trex_protocol', 'requirements.txt', 'requirements.lock'];
   const copied: string[] = [];
   for (const p of parts) {
     if (!existsSync(join(src, p))) continue;

@@ -31,7 +31,7 @@ test('an exported micro node reproduces its score when its run.sh is run by hand
   const out = join(tempDir('trex-export-out-'), 'bundle');
   const r = trex(['export', dir, id, out]);
   assert.equal(r.code, 0, r.stderr);
-  for (const f of ['run.sh', 'README.md', 'trex.yaml', `nodes/${id}/recipe.yaml`, `nodes/${id}/train.yaml`, `nodes/${id}/run/train.json`, 'trainer/trex_micro.py', 'trainer/requirements.txt']) assert.ok(existsSync(join(out, f)), `${f} is in the bundle`);
+  for (const f of ['run.sh', 'README.md', 'trex.yaml', `nodes/${id}/recipe.yaml`, `nodes/${id}/train.yaml`, `nodes/${id}/run/train.json`, 'trainer/trex_micro.py', 'trainer/trex_protocol/files.py', 'trainer/requirements.txt']) assert.ok(existsSync(join(out, f)), `${f} is in the bundle`);
   const readme = readFileSync(join(out, 'README.md'), 'utf8');
   assert.match(readme, new RegExp(`exact_match \\(validation, used for selection\\): ${score.toFixed(4)}`));
   assert.match(readme, /## Lineage/);

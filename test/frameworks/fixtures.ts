@@ -1,7 +1,7 @@
 // A fixed LLM task and node context for rendering tests (independent of the shipped examples,
 // so golden files change only when a renderer does).
 import type { JsonObject, TaskSpec } from '../../src/engine/spec/types';
-import type { StageContext } from '../../src/engine/frameworks';
+import { resolveTrain, type StageContext } from '../../src/engine/frameworks';
 
 export function llmSpec(overrides: Partial<TaskSpec> = {}): TaskSpec {
   return {
@@ -54,5 +54,5 @@ export function train(overrides: JsonObject): JsonObject {
 }
 
 export function context(spec: TaskSpec, trainConfig: JsonObject, recipe: JsonObject = RECIPE): StageContext {
-  return { nodeId: 'n0003', runDir: 'nodes/n0003/run', dataDir: 'cache/data/abc123', spec, recipe, train: trainConfig };
+  return { nodeId: 'n0003', runDir: 'nodes/n0003/run', dataDir: 'cache/data/abc123', spec, recipe, train: resolveTrain(trainConfig) };
 }

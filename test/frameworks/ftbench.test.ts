@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { modelInfo, planNodeStages, LLM_FRAMEWORKS } from '../../src/engine/frameworks';
+import { modelInfo, planNodeStages, resolveTrain, LLM_FRAMEWORKS } from '../../src/engine/frameworks';
 import type { JsonObject, TaskSpec } from '../../src/engine/spec/types';
 import { parseAndValidate } from '../../src/engine/spec/validate';
 import { ROOT, tempDir, trex } from '../helpers/cli';
@@ -38,7 +38,7 @@ test('every FT-Bench spec renders with each framework it declares, into configs 
     assert.ok(frameworks.length >= 2, `${task} declares its frameworks`);
     for (const framework of frameworks) {
       assert.ok((LLM_FRAMEWORKS as readonly string[]).includes(framework), `${task}: ${framework}`);
-      const train = { ...(spec.baseline.train as JsonObject), framework };
+      const train = resolveTrain({ ...(spec.baseline.train as JsonObject), framework });
       const stages = planNodeStages({ nodeId: 'n0000', runDir: 'nodes/n0000/run', dataDir: 'cache/data/h', spec, recipe: spec.baseline.recipe as JsonObject, train });
       assert.deepEqual(stages.notes, [], `${task}/${framework}: the baseline fits an 80 GiB GPU as written`);
       for (const f of stages.files) {

@@ -5,37 +5,26 @@ import os
 import sys
 import time
 
+from trex_protocol.cli import add_command, require_train_data, run_command
+
 
 def _parser():
     p = argparse.ArgumentParser(prog="trex_llm.py", description="TREX LLM runner (data recipes, training, evaluation)")
     sub = p.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("prepare", help="run a data recipe into a data dir")
-    s.add_argument("--task", required=True)
-    s.add_argument("--recipe", required=True)
-    s.add_argument("--out", required=True)
+    s = add_command(sub, "prepare", "run a data recipe into a data dir", ("task", "recipe", "out"))
     s.add_argument("--cache", default=os.environ.get("TREX_CACHE", os.path.expanduser("~/.cache/trex")))
-    s = sub.add_parser("train", help="fine-tune with the built-in Hugging Face script")
-    s.add_argument("--task", required=True)
-    s.add_argument("--config", required=True, help="the rendered run/hf/train.json")
-    s.add_argument("--data", required=True)
-    s.add_argument("--out", required=True)
-    s = sub.add_parser("evaluate", help="generate and score on the prepared validation and test sets")
-    s.add_argument("--task", required=True)
-    s.add_argument("--ckpt", required=True)
-    s.add_argument("--data", required=True)
-    s.add_argument("--out", required=True)
-    s.add_argument("--predictions", default=None)
+    add_command(sub, "train", "fine-tune with the built-in Hugging Face script (--config: the rendered run/hf/train.json)",
+                ("task", "config", "data", "out"))
+    add_command(sub, "evaluate", "generate and score on the prepared validation and test sets",
+                ("task", "ckpt", "data", "out"), ("predictions",))
     s = sub.add_parser("launch", help="run LLaMA-Factory or TRL with live progress")
     s.add_argument("--framework", required=True, choices=("llamafactory", "trl"))
     s.add_argument("--out", required=True, help="the trainer's output dir")
     s.add_argument("--note", action="append", default=[])
     s.add_argument("--logging-steps", type=int, default=1)
     s.add_argument("cmd", nargs=argparse.REMAINDER)
-    s = sub.add_parser("lm-eval", help="run lm-evaluation-harness and convert its results")
-    s.add_argument("--task", required=True)
-    s.add_argument("--results", required=True, help="lm-eval --output_path")
-    s.add_argument("--out", required=True)
-    s.add_argument("--predictions", default=None)
+    s = add_command(sub, "lm-eval", "run lm-evaluation-harness and convert its results (--results: lm-eval --output_path)",
+                    ("task", "results", "out"), ("predictions",))
     s.add_argument("cmd", nargs=argparse.REMAINDER)
     return p
 
@@ -43,13 +32,13 @@ def _parser():
 def _command(args):
     cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
     if not cmd:
-        from .errors import InputError
+        from trex_protocol.errors import InputError
         raise InputError("cmd", "give the command after --")
     return cmd
 
 
 def run(args):
-    from .files import read_json
+    from trex_protocol.files import read_json
     from . import config
 
     if args.command == "launch":
@@ -66,9 +55,7 @@ def run(args):
               f"dropped {stats['dropped']} in {time.time() - t:.1f}s -> {args.out}", flush=True)
     elif args.command == "train":
         cfg = config.parse_train(read_json(args.config, "config"))
-        if not os.path.exists(os.path.join(args.data, "train.jsonl")):
-            from .errors import InputError
-            raise InputError("data", f"no train.jsonl in {args.data}")
+        require_train_data(args.data)
         _require_ml_packages(cfg["finetuning"])
         from .hf_train import train
         train(task, cfg, args.data, args.out)
@@ -88,7 +75,7 @@ def run(args):
 
 
 def _require_ml_packages(finetuning):
-    from .errors import InputError
+    from trex_protocol.errors import InputError
     missing = []
     for name in ("torch", "transformers") + (("peft",) if finetuning in ("lora", "qlora") else ()):
         try:
@@ -101,18 +88,4 @@ def _require_ml_packages(finetuning):
 
 
 def main(argv):
-    from .errors import InputError
-    args = _parser().parse_args(argv)
-    try:
-        return run(args)
-    except InputError as e:
-        print(f"trex_llm {args.command}: invalid input: {e}", file=sys.stderr, flush=True)
-        return 2
-    except KeyboardInterrupt:
-        print(f"trex_llm {args.command}: interrupted", file=sys.stderr, flush=True)
-        return 130
-    except Exception as e:  # one clear line for the engine; TREX_DEBUG=1 for the traceback
-        print(f"trex_llm {args.command}: error: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
-        if os.environ.get("TREX_DEBUG"):
-            raise
-        return 1
+    return run_command("trex_llm", _parser(), run, argv)

@@ -1,7 +1,8 @@
 """Validation of the engine's JSON inputs (task.json, recipe.json, the rendered
 train config). Every problem raises InputError naming the field, e.g.
 `filters[1].kind`, so the CLI exits 2 with one clear line."""
-from .errors import InputError
+from trex_protocol.errors import InputError
+from trex_protocol.fields import choice, get, number, present
 
 SOURCE_KINDS = ("hf", "file", "synthetic")
 FILTER_KINDS = ("dedup", "near_dedup", "length", "language", "quality")
@@ -9,40 +10,6 @@ BUILTIN_METRICS = ("accuracy", "exact_match", "f1", "macro_f1", "micro_f1", "rou
 ANSWER_KINDS = ("text", "label", "labels", "choice", "sequence", "number")
 EVAL_KINDS = ("builtin", "lm_eval", "script")
 GENERATORS = ("auto", "vllm", "transformers")
-
-
-def get(obj, key, field, types, default=None, required=False):
-    if not isinstance(obj, dict):
-        raise InputError(field.rsplit(".", 1)[0] or field, "must be an object")
-    if key not in obj or obj[key] is None:
-        if required:
-            raise InputError(field, "is required")
-        return default
-    value = obj[key]
-    allowed = types if isinstance(types, tuple) else (types,)
-    if isinstance(value, bool) and bool not in allowed:
-        raise InputError(field, f"expected {_names(allowed)}, got {value!r}")
-    if not isinstance(value, allowed):
-        raise InputError(field, f"expected {_names(allowed)}, got {value!r}")
-    return value
-
-
-def number(obj, key, field, default=None, required=False, lo=None, hi=None):
-    value = get(obj, key, field, (int, float), default, required)
-    if value is not None and ((lo is not None and value < lo) or (hi is not None and value > hi)):
-        raise InputError(field, f"must be in [{lo}, {hi}], got {value!r}")
-    return value
-
-
-def choice(obj, key, field, options, default):
-    value = get(obj, key, field, str, default)
-    if value not in options:
-        raise InputError(field, f"must be one of {list(options)}, got {value!r}")
-    return value
-
-
-def _names(types):
-    return " or ".join(getattr(t, "__name__", str(t)) for t in types)
 
 
 def parse_source(src, field, default_name):
@@ -208,33 +175,36 @@ def _check_filter(flt, field):
 
 
 def parse_train(doc):
-    """The train config rendered for the built-in Hugging Face script (run/hf/train.json)."""
-    framework = get(doc, "framework", "framework", str, "hf")
+    """The train config rendered for the built-in Hugging Face script (run/hf/train.json). The engine
+    resolves train.yaml once and writes every field, so each one is required here: a missing field
+    means a config from elsewhere, not a gap to fill with a default of our own."""
+    framework = get(doc, "framework", "framework", str, required=True)
     if framework != "hf":
         raise InputError("framework", f"the built-in script trains framework 'hf', got {framework!r}")
-    lora = get(doc, "lora", "lora", dict, {})
-    max_steps = number(doc, "max_steps", "max_steps", None, lo=1)
+    lora = get(doc, "lora", "lora", dict, required=True)
+    max_steps = number(doc, "max_steps", "max_steps", lo=1) if present(doc, "max_steps", "max_steps") is not None else None
     return {
         "base_model": get(doc, "base_model", "base_model", str, required=True),
-        "method": choice(doc, "method", "method", ("sft", "dpo"), "sft"),
-        "finetuning": choice(doc, "finetuning", "finetuning", ("full", "lora", "qlora"), "lora"),
+        "method": choice(doc, "method", "method", ("sft", "dpo"), required=True),
+        "finetuning": choice(doc, "finetuning", "finetuning", ("full", "lora", "qlora"), required=True),
         "learning_rate": float(number(doc, "learning_rate", "learning_rate", required=True, lo=0, hi=1)),
-        "epochs": float(number(doc, "epochs", "epochs", 1, lo=0.001)),
+        "epochs": float(number(doc, "epochs", "epochs", required=True, lo=0.001)),
         "max_steps": int(max_steps) if max_steps is not None else None,
-        "batch_size": int(number(doc, "batch_size", "batch_size", 4, lo=1)),
-        "gradient_accumulation_steps": int(number(doc, "gradient_accumulation_steps", "gradient_accumulation_steps", 1, lo=1)),
-        "gradient_checkpointing": bool(get(doc, "gradient_checkpointing", "gradient_checkpointing", bool, True)),
-        "lora_rank": int(number(lora, "rank", "lora.rank", 16, lo=1)),
-        "lora_alpha": float(number(lora, "alpha", "lora.alpha", 32, lo=0)),
-        "lora_dropout": float(number(lora, "dropout", "lora.dropout", 0.05, lo=0, hi=1)),
-        "lora_target": get(lora, "target", "lora.target", str, "all"),
-        "warmup_ratio": float(number(doc, "warmup_ratio", "warmup_ratio", 0.0, lo=0, hi=1)),
-        "weight_decay": float(number(doc, "weight_decay", "weight_decay", 0.0, lo=0)),
-        "lr_scheduler": choice(doc, "lr_scheduler", "lr_scheduler", ("cosine", "linear", "constant"), "cosine"),
-        "max_seq_len": int(number(doc, "max_seq_len", "max_seq_len", 2048, lo=8)),
-        "precision": choice(doc, "precision", "precision", ("fp32", "bf16", "fp16"), "bf16"),
-        "dpo_beta": float(number(doc, "dpo_beta", "dpo_beta", 0.1, lo=0)),
-        "seed": int(number(doc, "seed", "seed", 0)),
+        "batch_size": int(number(doc, "batch_size", "batch_size", required=True, lo=1)),
+        "gradient_accumulation_steps": int(number(doc, "gradient_accumulation_steps", "gradient_accumulation_steps", required=True, lo=1)),
+        "gradient_checkpointing": bool(get(doc, "gradient_checkpointing", "gradient_checkpointing", bool, required=True)),
+        "lora_rank": int(number(lora, "rank", "lora.rank", required=True, lo=1)),
+        "lora_alpha": float(number(lora, "alpha", "lora.alpha", required=True, lo=0)),
+        "lora_dropout": float(number(lora, "dropout", "lora.dropout", required=True, lo=0, hi=1)),
+        "lora_target": get(lora, "target", "lora.target", str, required=True),
+        "warmup_ratio": float(number(doc, "warmup_ratio", "warmup_ratio", required=True, lo=0, hi=1)),
+        "weight_decay": float(number(doc, "weight_decay", "weight_decay", required=True, lo=0)),
+        "lr_scheduler": choice(doc, "lr_scheduler", "lr_scheduler", ("cosine", "linear", "constant"), required=True),
+        "max_seq_len": int(number(doc, "max_seq_len", "max_seq_len", required=True, lo=8)),
+        "precision": choice(doc, "precision", "precision", ("fp32", "bf16", "fp16"), required=True),
+        "dpo_beta": float(number(doc, "dpo_beta", "dpo_beta", required=True, lo=0)),
+        "seed": int(number(doc, "seed", "seed", required=True)),
+        # Not a train.yaml field: a knob for tests and hand-run configs (default: 20 log lines a run).
         "logging_steps": number(doc, "logging_steps", "logging_steps", None, lo=1),
-        "notes": [str(n) for n in get(doc, "notes", "notes", list, [])],
+        "notes": [str(n) for n in get(doc, "notes", "notes", list, required=True)],
     }

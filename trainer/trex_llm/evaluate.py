@@ -12,8 +12,8 @@ import time
 
 from .answers import read_answer
 from .config import BUILTIN_METRICS
-from .errors import InputError
-from .files import read_jsonl, write_json_atomic, write_jsonl_atomic
+from trex_protocol.errors import InputError
+from trex_protocol.files import read_jsonl, write_json_atomic, write_jsonl_atomic
 from .metrics import score_split
 
 SPLITS = ("validation", "test")

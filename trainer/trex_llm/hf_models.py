@@ -3,7 +3,7 @@ precision choice, QLoRA quantization, LoRA adapters, and a fine-tuned
 checkpoint (an adapter dir or a full model dir) for generation."""
 import os
 
-from .errors import InputError
+from trex_protocol.errors import InputError
 
 # A reserved base_model name: the tiny Llama built on this machine (tiny_model.py), for examples and
 # tests that must not need the hub. Built into the trainer cache once, on first use.

@@ -10,9 +10,9 @@ import shutil
 import time
 
 from .chat import IGNORE, encode_pair
-from .errors import InputError
-from .files import read_jsonl, write_json_atomic
-from .logs import TrainerLog
+from trex_protocol.errors import InputError
+from trex_protocol.files import read_jsonl, write_json_atomic
+from trex_protocol.progress import TrainerLog
 
 
 class SftCollator:

@@ -14,9 +14,9 @@ import sys
 import threading
 import time
 
-from .errors import InputError
-from .files import write_json_atomic
-from .logs import TrainerLog, print_progress
+from trex_protocol.errors import InputError
+from trex_protocol.files import write_json_atomic
+from trex_protocol.progress import TrainerLog, print_progress
 
 KNOWN_TOOLS = {"llamafactory-cli": "llamafactory", "trl": "trl", "accelerate": "accelerate", "torchrun": "torch"}
 TAIL_INTERVAL_S = 1.0

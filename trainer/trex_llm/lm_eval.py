@@ -9,8 +9,8 @@ import os
 import subprocess
 
 from .config import get
-from .errors import InputError
-from .files import write_json_atomic, write_jsonl_atomic
+from trex_protocol.errors import InputError
+from trex_protocol.files import write_json_atomic, write_jsonl_atomic
 
 
 def lm_eval_settings(task):

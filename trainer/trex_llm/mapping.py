@@ -5,7 +5,7 @@ values to text (e.g. label 0 -> negative); list values become `a; b` (empty: non
 Without a mapping, common field names are detected."""
 import re
 
-from .errors import InputError
+from trex_protocol.errors import InputError
 
 DEFAULT_FIELDS = {
     "prompt": ("prompt", "instruction", "question", "query", "input", "text", "sentence", "dialogue"),

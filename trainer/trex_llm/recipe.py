@@ -5,13 +5,10 @@ filters in order -> shuffle -> hold out a validation split if the task has no
 fixed one -> apply the prompt template. Writes train.jsonl, validation.jsonl,
 test.jsonl (rows in chat form, see README.md), stats.json and format.json,
 built in a temp dir and renamed into place."""
-import os
 import random
-import shutil
-import tempfile
 
 from .filters import apply_filter, normalize
-from .files import write_json_atomic, write_jsonl_atomic
+from trex_protocol.files import write_dir_atomic
 from .mapping import effective_mapping, map_row
 from .sources import load_rows
 from .templates import apply_template
@@ -143,9 +140,9 @@ def prepare(task, recipe, out_dir, cache_dir):
     validation = [eval_row(ex, system, template) for ex in eval_sets.get("validation", [])]
     test = [eval_row(ex, system, template) for ex in eval_sets.get("test", [])]
     stats = _stats(rows, train, validation, test, validation_from, dropped, counter, template)
-    _write_dir(out_dir, {"train.jsonl": train, "validation.jsonl": validation, "test.jsonl": test},
-               {"stats.json": stats, "format.json": {"template": template, "system": system,
-                                                     "has_rejected": any("rejected" in r for r in train)}})
+    write_dir_atomic(out_dir, {"train.jsonl": train, "validation.jsonl": validation, "test.jsonl": test},
+                     {"stats.json": stats, "format.json": {"template": template, "system": system,
+                                                           "has_rejected": any("rejected" in r for r in train)}})
     return stats
 
 
@@ -172,21 +169,3 @@ def _stats(rows, train, validation, test, validation_from, dropped, counter, tem
         "samples": [{"source": ex["source"], "prompt": apply_template(template, ex["prompt"]), "response": ex["response"]}
                     for ex in rows[:NUM_SAMPLES]],
     }
-
-
-def _write_dir(out_dir, jsonl_files, json_files):
-    out_dir = os.path.abspath(out_dir)
-    parent = os.path.dirname(out_dir)
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(dir=parent, prefix=".tmp-prepare-")
-    try:
-        for name, rows in jsonl_files.items():
-            write_jsonl_atomic(os.path.join(tmp, name), rows)
-        for name, doc in json_files.items():
-            write_json_atomic(os.path.join(tmp, name), doc)
-        if os.path.exists(out_dir):
-            shutil.rmtree(out_dir)  # re-preparing replaces the old data dir
-        os.rename(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise

@@ -10,7 +10,7 @@ import os
 import urllib.error
 import urllib.request
 
-from .errors import InputError
+from trex_protocol.errors import InputError
 
 DOWNLOAD_TIMEOUT_S = 120
 

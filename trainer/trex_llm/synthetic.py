@@ -9,8 +9,8 @@ import json
 import os
 import urllib.request
 
-from .errors import InputError
-from .files import write_jsonl_atomic
+from trex_protocol.errors import InputError
+from trex_protocol.files import write_jsonl_atomic
 
 PER_REQUEST = 20
 TIMEOUT_S = 300

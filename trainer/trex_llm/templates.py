@@ -2,7 +2,7 @@
 template is applied on top by the trainer, so these only shape the user turn:
 `chat` keeps the mapped prompt as is; `alpaca` and `qa` wrap it in a classic
 instruction layout; any string containing `{prompt}` is a custom wrapper."""
-from .errors import InputError
+from trex_protocol.errors import InputError
 
 NAMED = {
     "chat": "{prompt}",

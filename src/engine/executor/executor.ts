@@ -10,7 +10,7 @@ import type { JsonObject, ReuseSettings } from '../spec/types';
 import { formatProblem, SpecError } from '../spec/validate';
 import type { NodeResult, StageName } from '../tree/events';
 import type { TreeNode } from '../tree/tree';
-import { planNodeStages, writeRenderedFiles } from '../frameworks';
+import { planNodeStages, resolveTrain, writeRenderedFiles } from '../frameworks';
 import { fileSha256, readMetrics } from './metrics';
 import { trainerDataPolicy } from '../dataPolicy';
 import { LineSplitter, parseProgressLine, renderProgressLines, type StageProgress } from './progress';
@@ -92,11 +92,10 @@ export class NodeExecutor {
         evaluation: exp.spec.evaluation,
       };
       const warm = this.opts.reuse.warm_start ? await this.warmStartSource(node, config) : undefined;
-      const train = normalizeTrain(config.train);
+      const train = resolveTrain(config.train);
       if (warm) train.epochs = warm.extraEpochs;
       writeFileAtomic(join(exp.dir, runDir, 'task.json'), JSON.stringify(taskJson, null, 2));
       writeFileAtomic(join(exp.dir, runDir, 'recipe.json'), JSON.stringify(config.recipe, null, 2));
-      writeFileAtomic(join(exp.dir, runDir, 'train.json'), JSON.stringify(train, null, 2));
 
       let computeMs = 0;
       let savedMs = 0;

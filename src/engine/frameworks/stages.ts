@@ -15,19 +15,23 @@ import { fitToGpu, type MemoryPlan } from './memory';
 import { microStages } from './micro';
 import { modelInfo } from './modelInfo';
 import { jsonText, nodePaths } from './render';
-import { readLlmTrain } from './trainConfig';
 import { renderTrl } from './trl';
 import { RenderError, type NodeStages, type RenderedFile, type StageContext, type StagePlan } from './types';
 
 export function planNodeStages(ctx: StageContext): NodeStages {
-  const framework = ctx.train.framework ?? 'micro';
+  const stages = frameworkStages(ctx);
+  // The run's train.json: the resolved config with every field (the micro trainer's input).
+  return { ...stages, files: [{ path: `${ctx.runDir}/train.json`, content: jsonText(ctx.train) }, ...stages.files] };
+}
+
+function frameworkStages(ctx: StageContext): NodeStages {
+  const requested = ctx.train;
   const kind = ctx.spec.task.kind;
-  if (framework === 'micro') {
+  if (requested.framework === 'micro') {
     if (kind === 'llm') throw new RenderError("train.framework 'micro' runs micro tasks only; an llm task uses hf, llamafactory or trl");
     return microStages(ctx);
   }
-  if (kind !== 'llm') throw new RenderError(`train.framework '${String(framework)}' needs task.kind llm (this task is ${kind})`);
-  const requested = readLlmTrain(ctx.train);
+  if (kind !== 'llm') throw new RenderError(`train.framework '${requested.framework}' needs task.kind llm (this task is ${kind})`);
   const model = modelInfo(ctx.spec.base_model, ctx.spec.task);
   const gpu = gpuTarget(ctx.spec);
   const plan = fitToGpu(requested, model, gpu);

@@ -2,6 +2,7 @@
 // executor runs (argv with {python} {runner} {cache} placeholders, resolved by the backend) and
 // the config files they read, all as experiment-relative paths.
 import type { JsonObject, TaskSpec } from '../spec/types';
+import type { ResolvedTrain } from './trainConfig';
 
 export type FrameworkName = 'micro' | 'hf' | 'llamafactory' | 'trl';
 export const LLM_FRAMEWORKS = ['hf', 'llamafactory', 'trl'] as const;
@@ -36,14 +37,14 @@ export interface NodeStages {
 /** Where a node's stages read and write, and what they run. */
 export interface StageContext {
   nodeId: string;
-  /** nodes/<id>/run: task.json, recipe.json and train.json are already there. */
+  /** nodes/<id>/run: task.json and recipe.json are already there; train.json is rendered. */
   runDir: string;
   /** Prepared data: cache/data/<recipe hash> or nodes/<id>/data. */
   dataDir: string;
   spec: TaskSpec;
   recipe: JsonObject;
-  /** train.yaml with defaults filled (normalizeTrain). */
-  train: JsonObject;
+  /** train.yaml resolved (resolveTrain); rendered as <runDir>/train.json. */
+  train: ResolvedTrain;
   /** Parent checkpoint to continue from (micro only today). */
   warmFrom?: string;
 }

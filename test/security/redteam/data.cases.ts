@@ -62,7 +62,7 @@ function trainerRefuses(paths: string[]) {
   writeFileSync(join(outside, 'creds.jsonl'), '{"prompt":"k","response":"v"}\n');
   mkdirSync(join(exp.dir, 'data'), { recursive: true });
   symlinkSync(outside, join(exp.dir, 'data', 'ln'));
-  const script = `import json,sys\nfrom trex_llm.sources import load_rows\nfrom trex_llm.errors import InputError\nout=[]\nfor p in json.loads(sys.argv[1]):\n    try:\n        load_rows({"kind":"file","path":p,"field":"sources[0]"}, ".")\n        out.append("READ "+p)\n    except InputError as e:\n        out.append("refused "+p)\nprint("\\n".join(out))`;
+  const script = `import json,sys\nfrom trex_llm.sources import load_rows\nfrom trex_protocol.errors import InputError\nout=[]\nfor p in json.loads(sys.argv[1]):\n    try:\n        load_rows({"kind":"file","path":p,"field":"sources[0]"}, ".")\n        out.append("READ "+p)\n    except InputError as e:\n        out.append("refused "+p)\nprint("\\n".join(out))`;
   const py = process.env.TREX_PYTHON ?? 'python3';
   const r = spawnSync(py, ['-c', script, JSON.stringify(paths)], { cwd: exp.dir, encoding: 'utf8', env: { ...process.env, PYTHONPATH: join(__dirname, '..', '..', '..', '..', 'trainer'), TREX_DATA_POLICY: JSON.stringify({ allow_paths: ['data'], allow_hosts: [] }) } });
   assert.equal(r.status, 0, r.stderr);

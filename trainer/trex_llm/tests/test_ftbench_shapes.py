@@ -9,7 +9,7 @@ import unittest
 
 from trex_llm import config
 from trex_llm.answers import read_answer
-from trex_llm.errors import InputError
+from trex_protocol.errors import InputError
 from trex_llm.mapping import map_row
 from trex_llm.metrics import score_split
 from trex_llm.sources import load_rows, read_file_rows

@@ -118,7 +118,7 @@ class TrlFloorAndLauncherTest(unittest.TestCase):
 
     def test_trl_before_0_23_is_refused_naming_the_version(self):
         from trex_llm import launch
-        from trex_llm.errors import InputError
+        from trex_protocol.errors import InputError
         for old in ("0.22.2", "0.19.0"):
             with self.assertRaises(InputError) as caught:
                 launch.check_trl_version(old)

@@ -7,7 +7,7 @@ import threading
 import unittest
 
 from trex_llm import config
-from trex_llm.files import read_jsonl
+from trex_protocol.files import read_jsonl
 from trex_llm.filters import near_dedup, quality_score
 from trex_llm.language import detect_language
 from trex_llm.mapping import map_row

@@ -6,7 +6,7 @@ import os
 import tempfile
 import unittest
 
-from trex_llm.errors import InputError
+from trex_protocol.errors import InputError
 from trex_llm.sources import check_source_path, load_rows
 
 

@@ -7,7 +7,7 @@ import tempfile
 import threading
 import unittest
 
-from trex_llm.errors import InputError
+from trex_protocol.errors import InputError
 from trex_llm.sources import check_download_url, load_rows
 
 

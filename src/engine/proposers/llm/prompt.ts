@@ -107,7 +107,7 @@ export function buildProposalPrompt(i: ProposalPromptInput): string {
   parts.push(`# Task\n\nObjective: ${spec.objective}\nBase model: ${spec.base_model}\nMetric: ${spec.metric.name} (${spec.metric.goal}), measured on a fixed validation set.\n\n${truncateMiddle(stringify({ task: spec.task, evaluation: spec.evaluation }), 1500)}\n`);
   parts.push(`# Config schema (every allowed field)\n\n${[...summarizeSchema(recipeSchema, 'recipe'), ...summarizeSchema(trainSchema, 'train')].join('\n')}\n`);
   if (spec.task.kind === 'micro') {
-    // The built-in micro trainer accepts less than the schema allows (trainer/trexmicro/config.py).
+    // The built-in micro trainer accepts less than the schema allows (trainer/trex_micro/config.py).
     parts.push('# Limits of the micro trainer (task kind micro)\n\nframework micro, method sft, finetuning full or lora; sources of kind generator only, with the task\'s generator; filters dedup, length, label_agreement; max_seq_len at most 128; lr_scheduler cosine, linear or constant.\n');
   }
   if (spec.search_space.length) {

@@ -4,7 +4,7 @@ one of many phrasings -> "name=Alice;age=34;city=Paris".
 Eval uses every phrasing; training uses only the first two unless the
 recipe turns on augmentation.paraphrase, so paraphrase coverage is the knob.
 """
-from ..errors import InputError
+from trex_protocol.errors import InputError
 from .base import Task
 
 NAMES = "Alice Bob Carla Hugo Ines Liam Maya Noah Olga Rosa Sami Zoe".split()

@@ -1,7 +1,7 @@
-"""Training logs in the formats the engine and people already read:
-LLaMA-Factory's trainer_log.jsonl (one JSON object per logging step) and a
-flushed `TREX_PROGRESS {"step","total","loss","epoch"}` line on stdout, which
-the executor turns into live progress."""
+"""Training logs in the formats the engine and people already read, written the same way by the
+micro and the LLM trainers: LLaMA-Factory's trainer_log.jsonl (one JSON object per logging step)
+and a flushed `TREX_PROGRESS {"step","total","loss","epoch"}` line on stdout, which the executor
+turns into live progress."""
 import json
 import os
 import time
@@ -12,6 +12,11 @@ def fmt_duration(seconds):
     return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
+def print_line(doc):
+    """One `TREX_PROGRESS {json}` line: a step, or a phase / setup time the engine shows and bills apart."""
+    print("TREX_PROGRESS " + json.dumps(doc, separators=(",", ":")), flush=True)
+
+
 def print_progress(step, total=None, loss=None, epoch=None):
     doc = {"step": step}
     if total:
@@ -20,17 +25,18 @@ def print_progress(step, total=None, loss=None, epoch=None):
         doc["loss"] = round(float(loss), 4)
     if epoch is not None:
         doc["epoch"] = round(float(epoch), 4)
-    print("TREX_PROGRESS " + json.dumps(doc, separators=(",", ":")), flush=True)
+    print_line(doc)
 
 
 class TrainerLog:
-    """Appends LLaMA-Factory style lines to <out>/trainer_log.jsonl and prints progress."""
+    """Writes LLaMA-Factory style lines to <out>/trainer_log.jsonl and prints progress.
+    Appends by default (a resumed run keeps its earlier lines); fresh=True starts the file anew."""
 
-    def __init__(self, out_dir, start=None):
+    def __init__(self, out_dir, start=None, fresh=False):
         os.makedirs(out_dir, exist_ok=True)
         self.path = os.path.join(out_dir, "trainer_log.jsonl")
         self.start = start or time.time()
-        self.file = open(self.path, "a", encoding="utf-8")
+        self.file = open(self.path, "w" if fresh else "a", encoding="utf-8")
 
     def step(self, step, total, loss=None, lr=None, epoch=None, extra=None):
         elapsed = time.time() - self.start

@@ -2,6 +2,7 @@
 half-written file for the engine (or the next stage) to trip over."""
 import json
 import os
+import shutil
 import tempfile
 
 from .errors import InputError
@@ -40,3 +41,23 @@ def write_json_atomic(path, data):
 
 def write_jsonl_atomic(path, rows):
     write_text_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+
+
+def write_dir_atomic(out_dir, jsonl_files, json_files):
+    """A whole data dir ({name: rows} as JSONL, {name: doc} as JSON), built beside it and renamed
+    into place: the engine never sees a half-prepared dir, and re-preparing replaces the old one."""
+    out_dir = os.path.abspath(out_dir)
+    parent = os.path.dirname(out_dir)
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(dir=parent, prefix=".tmp-prepare-")
+    try:
+        for name, rows in jsonl_files.items():
+            write_jsonl_atomic(os.path.join(tmp, name), rows)
+        for name, doc in json_files.items():
+            write_json_atomic(os.path.join(tmp, name), doc)
+        if os.path.exists(out_dir):
+            shutil.rmtree(out_dir)
+        os.rename(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

@@ -4,7 +4,7 @@ Template `reversed` writes the sum least-significant digit first, so each
 output digit only needs the operand digits and a carry already produced;
 the answer reader un-reverses it before scoring.
 """
-from ..errors import InputError
+from trex_protocol.errors import InputError
 from .base import Task
 
 

@@ -1,12 +1,8 @@
 """`prepare`: recipe -> train.jsonl + stats.json (+ format.json for the
 trainer and evaluator), built in a temp dir and renamed into place."""
-import json
-import os
 import random
-import shutil
-import tempfile
 
-from .files import write_json_atomic, write_jsonl_atomic
+from trex_protocol.files import write_dir_atomic
 
 
 def _generate_sources(task, recipe, forbidden):
@@ -92,18 +88,6 @@ def prepare(task, recipe, out_dir):
         "response_chars": _summary([len(r["response"]) for r in formatted]),
         "samples": formatted[:5],
     }
-    out_dir = os.path.abspath(out_dir)
-    parent = os.path.dirname(out_dir)
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(dir=parent, prefix=".tmp-prepare-")
-    try:
-        write_jsonl_atomic(os.path.join(tmp, "train.jsonl"), formatted)
-        write_json_atomic(os.path.join(tmp, "stats.json"), stats)
-        write_json_atomic(os.path.join(tmp, "format.json"), {"task": impl.name, "template": recipe["template"]})
-        if os.path.exists(out_dir):
-            shutil.rmtree(out_dir)  # re-preparing replaces the old data dir
-        os.rename(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    write_dir_atomic(out_dir, {"train.jsonl": formatted},
+                     {"stats.json": stats, "format.json": {"task": impl.name, "template": recipe["template"]}})
     return stats

@@ -1,5 +1,5 @@
 """Registry of micro tasks by generator name."""
-from ..errors import InputError
+from trex_protocol.errors import InputError
 from .addition import Addition
 from .dates import Dates
 from .extraction import Extraction

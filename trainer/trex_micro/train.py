@@ -1,7 +1,6 @@
 """`train`: supervised fine-tuning (full or LoRA) of the micro model with
 loss on response tokens + END only. Writes LLaMA-Factory / HF Trainer style
 logs so the engine can parse these runs exactly like real ones."""
-import json
 import math
 import os
 import shutil
@@ -13,8 +12,9 @@ import torch.nn.functional as F
 from . import model as model_lib
 from . import tokenizer
 from .base_model import ensure_base
-from .errors import InputError
-from .files import read_jsonl, write_json_atomic
+from trex_protocol.errors import InputError
+from trex_protocol.files import read_jsonl, write_json_atomic
+from trex_protocol.progress import TrainerLog, print_line
 
 IGNORE = -100
 
@@ -53,11 +53,6 @@ def lr_at(step, total, cfg):
     return cfg["learning_rate"]
 
 
-def _fmt_time(seconds):
-    seconds = int(seconds)
-    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
-
-
 def train(task, cfg, data_dir, out_dir, cache, init_dir=None):
     start = time.time()
     torch.manual_seed(cfg["seed"])
@@ -74,12 +69,12 @@ def train(task, cfg, data_dir, out_dir, cache, init_dir=None):
             # One-time work shared by every later run: announced, and reported so the engine
             # does not bill it to this node.
             print(f"Preparing base model {task['base_model']} (once; cached for later runs)...", flush=True)
-            print("TREX_PROGRESS " + json.dumps({"phase": f"preparing base model {task['base_model']} (one time)"}), flush=True)
+            print_line({"phase": f"preparing base model {task['base_model']} (one time)"})
         t_base = time.time()
         init_path = ensure_base(cache, task["base_model"])
         setup_seconds = time.time() - t_base
         if setup_seconds > 1.0:
-            print("TREX_PROGRESS " + json.dumps({"setup_seconds": round(setup_seconds, 3), "phase": "training"}), flush=True)
+            print_line({"setup_seconds": round(setup_seconds, 3), "phase": "training"})
             start += setup_seconds
     model = model_lib.load(init_path)
     if cfg["finetuning"] == "lora":
@@ -94,8 +89,7 @@ def train(task, cfg, data_dir, out_dir, cache, init_dir=None):
     log_every = max(1, total // 20)
     gen = torch.Generator().manual_seed(cfg["seed"])
 
-    os.makedirs(out_dir, exist_ok=True)
-    log_file = open(os.path.join(out_dir, "trainer_log.jsonl"), "w", encoding="utf-8")
+    log = TrainerLog(out_dir, start=start, fresh=True)
     history, window, all_losses = [], [], []
     print(f"train {task['name']}: {len(data)} examples, {total} steps, {cfg['finetuning']}, "
           f"{sum(p.numel() for p in params)} trainable params", flush=True)
@@ -122,18 +116,9 @@ def train(task, cfg, data_dir, out_dir, cache, init_dir=None):
             mean_loss = sum(window) / len(window)
             window = []
             epoch = round(done / steps_per_epoch, 4)
-            elapsed = time.time() - start
-            log_file.write(json.dumps({
-                "current_steps": done, "total_steps": total, "loss": round(mean_loss, 4), "lr": lr,
-                "epoch": epoch, "percentage": round(100 * done / total, 2),
-                "elapsed_time": _fmt_time(elapsed),
-                "remaining_time": _fmt_time(elapsed / done * (total - done)),
-            }) + "\n")
-            log_file.flush()
+            log.step(done, total, mean_loss, lr, epoch)
             history.append({"step": done, "loss": round(mean_loss, 4), "learning_rate": lr, "epoch": epoch})
-            print("TREX_PROGRESS " + json.dumps({"step": done, "total": total, "loss": round(mean_loss, 4),
-                                                 "epoch": epoch}, separators=(",", ":")), flush=True)
-    log_file.close()
+    log.close()
 
     if cfg["finetuning"] == "lora":
         model.merge_lora()

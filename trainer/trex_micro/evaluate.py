@@ -8,8 +8,8 @@ import torch
 
 from . import model as model_lib
 from . import tokenizer
-from .errors import InputError
-from .files import write_json_atomic, write_text_atomic
+from trex_protocol.errors import InputError
+from trex_protocol.files import write_json_atomic, write_text_atomic
 
 BATCH = 256
 

@@ -4,7 +4,7 @@ Two styles of source: `easy` (ISO-like numeric, year first) and `hard`
 (spelled-out or abbreviated months, US month/day/year). Eval mixes all
 formats evenly, so the recipe's source weights and total decide coverage.
 """
-from ..errors import InputError
+from trex_protocol.errors import InputError
 from .base import Task
 
 MONTHS = ("January February March April May June July August September October "

@@ -2,8 +2,9 @@
 Bad input exits 2 with the field named; any other failure exits 1."""
 import argparse
 import os
-import sys
 import time
+
+from trex_protocol.cli import add_command, require_train_data, run_command
 
 
 def _parser():
@@ -12,22 +13,10 @@ def _parser():
     s = sub.add_parser("pretrain", help="pretrain and cache a base model")
     s.add_argument("--base", default="micro-gpt")
     s.add_argument("--cache", required=True)
-    s = sub.add_parser("prepare", help="build the training data from a recipe")
-    s.add_argument("--task", required=True)
-    s.add_argument("--recipe", required=True)
-    s.add_argument("--out", required=True)
-    s = sub.add_parser("train", help="fine-tune, write model.pt and trainer logs")
-    s.add_argument("--task", required=True)
-    s.add_argument("--config", required=True)
-    s.add_argument("--data", required=True)
-    s.add_argument("--out", required=True)
-    s.add_argument("--cache", required=True)
+    add_command(sub, "prepare", "build the training data from a recipe", ("task", "recipe", "out"))
+    s = add_command(sub, "train", "fine-tune, write model.pt and trainer logs", ("task", "config", "data", "out", "cache"))
     s.add_argument("--init", default=None, help="parent checkpoint dir to warm-start from")
-    s = sub.add_parser("evaluate", help="score a checkpoint on validation and test")
-    s.add_argument("--task", required=True)
-    s.add_argument("--ckpt", required=True)
-    s.add_argument("--out", required=True)
-    s.add_argument("--predictions", default=None)
+    add_command(sub, "evaluate", "score a checkpoint on validation and test", ("task", "ckpt", "out"), ("predictions",))
     return p
 
 
@@ -41,8 +30,7 @@ def _setup_torch():
 
 
 def run(args):
-    from .errors import InputError  # noqa: F401  (imported for callers)
-    from .files import read_json
+    from trex_protocol.files import read_json
     from . import config
 
     if args.command == "pretrain":
@@ -63,9 +51,7 @@ def run(args):
               f"in {time.time() - t:.1f}s -> {args.out}", flush=True)
     elif args.command == "train":
         cfg = config.parse_train(read_json(args.config, "config"))
-        if not os.path.exists(os.path.join(args.data, "train.jsonl")):
-            from .errors import InputError as E
-            raise E("data", f"no train.jsonl in {args.data}")
+        require_train_data(args.data)
         _setup_torch()
         from .train import train
         train(task, cfg, args.data, args.out, args.cache, args.init)
@@ -80,19 +66,4 @@ def run(args):
 
 
 def main(argv):
-    from .errors import InputError
-    args = _parser().parse_args(argv)
-    try:
-        run(args)
-    except InputError as e:
-        print(f"trex_micro {args.command}: invalid input: {e}", file=sys.stderr, flush=True)
-        return 2
-    except KeyboardInterrupt:
-        print(f"trex_micro {args.command}: interrupted", file=sys.stderr, flush=True)
-        return 130
-    except Exception as e:  # one clear line for the engine; no traceback spam
-        print(f"trex_micro {args.command}: error: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
-        if os.environ.get("TREX_DEBUG"):
-            raise
-        return 1
-    return 0
+    return run_command("trex_micro", _parser(), run, argv)

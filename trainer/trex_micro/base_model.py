@@ -1,7 +1,6 @@
 """Base model cache: `<cache>/base/<name>.pt`, pretrained once under a file
 lock so concurrent runs don't both pretrain, written atomically."""
 import fcntl
-import json
 import os
 import time
 
@@ -9,8 +8,8 @@ import torch
 
 from . import model as model_lib
 from . import tokenizer
-from .errors import InputError
-from .files import write_json_atomic
+from trex_protocol.errors import InputError
+from trex_protocol.files import write_json_atomic
 from .pretrain_corpus import build_corpus
 
 PRETRAIN = {"steps": 420, "batch_size": 32, "seq_len": 64, "lr": 3e-3, "seed": 1234,

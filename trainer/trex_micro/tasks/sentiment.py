@@ -3,7 +3,7 @@ negation: "was not good" is negative). The training generator flips each
 label with probability params.noise_rate (default 0.3); eval labels are
 clean. `lexicon_vote` is the simple rule the label_agreement filter uses.
 """
-from ..errors import InputError
+from trex_protocol.errors import InputError
 from .base import Task
 
 POSITIVE = "good great tasty friendly lovely fresh".split()
