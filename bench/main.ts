@@ -18,8 +18,9 @@ import { benchSshLogStreaming } from './ssh/logStream';
 import { benchWebview } from '../test/webview/benchWebview';
 import { benchPackage } from './package';
 import { benchFrameworks } from './frameworks';
+import { benchTokens } from './tokens';
 
-const SECTIONS = ['store', 'efficiency', 'reuse', 'engine', 'frameworks', 'ssh', 'webview', 'package', 'gpu'] as const;
+const SECTIONS = ['store', 'efficiency', 'reuse', 'engine', 'frameworks', 'ssh', 'webview', 'package', 'tokens', 'gpu'] as const;
 type Section = (typeof SECTIONS)[number];
 
 async function main(): Promise<void> {
@@ -89,6 +90,11 @@ async function main(): Promise<void> {
   if (only.has('package')) {
     log('package: .vsix size and extension activation');
     rows.push(...(await benchPackage(work)));
+  }
+
+  if (only.has('tokens')) {
+    log('tokens: proposal and distiller tokens on synthetic trees of 10/100/300 nodes');
+    rows.push(...(await benchTokens(quick, log)));
   }
 
   rows.push(...gpuRows(join(packageRoot(), 'bench', 'results', 'gpu', 'gpu-result.json')));
