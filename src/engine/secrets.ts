@@ -1,7 +1,7 @@
 // One place that knows which values are secret and scrubs them: the LLM API key in use (registered
 // by the client) and every environment variable whose name looks like a credential. Every stage and
-// agent command gets scrubbedEnv(); every LLM error and every tool result sent back to a model or
-// recorded passes through redact().
+// agent command gets scrubbedEnv(); every LLM error, every tool result sent back to a model or
+// recorded, and every event and Executor record written to disk passes through redact().
 
 /** Names of environment variables never passed to a stage or agent command. */
 export const SECRET_ENV_NAME = /(KEY$|_KEY_|API_?KEY|TOKEN|SECRET|PASSW|CREDENTIAL|PRIVATE|^AWS_|^SSH_AUTH_SOCK$|^GOOGLE_APPLICATION_CREDENTIALS$|^AZURE_)/i;
@@ -32,6 +32,17 @@ export function redact(text: string, env: NodeJS.ProcessEnv = process.env): stri
   let out = text;
   for (const s of knownSecrets(env)) if (out.includes(s)) out = out.split(s).join('[REDACTED]');
   return out.replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g, '$1 [REDACTED]').replace(/\bsk-[A-Za-z0-9_-]{16,}/g, '[REDACTED]');
+}
+
+/** A JSON-like value with redact() applied to every string in it (keys too), for records written to disk. */
+export function redactDeep<T>(value: T, env: NodeJS.ProcessEnv = process.env): T {
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return redact(v, env);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [redact(k, env), walk(x)]));
+    return v;
+  };
+  return walk(value) as T;
 }
 
 /** A copy of the environment without credential-like variables, for stage and agent processes. */

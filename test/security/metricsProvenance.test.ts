@@ -3,61 +3,15 @@
 // evaluate exited) is refused with the reason, never turned into a score.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { after, test } from 'node:test';
-import { parse } from 'yaml';
-import type { Backend, JobStatus, StageJob } from '../../src/engine/backends/backend';
-import { NodeExecutor } from '../../src/engine/executor/executor';
-import { Experiment, initExperiment } from '../../src/engine/experiment';
-import type { JsonObject, TaskSpec } from '../../src/engine/spec/types';
+import { removeScriptedExperiments, scriptedExperiment } from './scriptedBackend';
 
-const ROOT = join(__dirname, '..', '..', '..');
-const specText = readFileSync(join(ROOT, 'examples', 'addition', 'trex.yaml'), 'utf8');
-const dirs: string[] = [];
-after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-/** Each stage "runs" a scripted action when started and exits 0: the stages' file effects without training. */
-class ScriptedBackend implements Backend {
-  readonly name = 'scripted';
-  readonly capacity = 1;
-  readonly pollIntervalMs = 5;
-  constructor(private readonly dir: string, private readonly actions: Partial<Record<string, () => void>>) {}
-  async preflight(): Promise<void> {}
-  private readonly started = new Set<string>();
-  async start(job: StageJob): Promise<void> {
-    mkdirSync(join(this.dir, job.runDir), { recursive: true });
-    this.started.add(job.runDir);
-    this.actions[(job.label ?? '').split(' ').pop() ?? '']?.();
-  }
-  async poll(job: StageJob): Promise<JobStatus> {
-    return this.started.has(job.runDir) ? { state: 'exited', exitCode: 0, where: 'scripted' } : { state: 'none' };
-  }
-  async readLog(): Promise<Buffer> {
-    return Buffer.alloc(0);
-  }
-  async fetchResults(): Promise<void> {}
-  async cancel(): Promise<void> {}
-  async reset(): Promise<void> {}
-  async exists(): Promise<boolean> {
-    return false;
-  }
-  async close(): Promise<void> {}
-}
+after(removeScriptedExperiments);
 
 function setup() {
-  const dir = mkdtempSync(join(tmpdir(), 'trex-sec-metrics-'));
-  dirs.push(dir);
-  initExperiment(dir, specText);
-  const exp = Experiment.open(dir);
-  const base = (parse(specText) as TaskSpec & { baseline: { recipe: JsonObject; train: JsonObject } }).baseline;
-  const id = exp.createNode({ parent: null, origin: 'root', title: 't', plan: 'p', config: { recipe: base.recipe, train: base.train }, changes: [] });
-  const metrics = (v: number) => JSON.stringify({ validation: { [exp.spec.metric.name]: v } });
-  const write = (v: number) => () => writeFileSync(exp.nodePath(id, 'metrics.json'), metrics(v));
-  const run = (actions: Partial<Record<string, () => void>>) =>
-    new NodeExecutor(exp, new ScriptedBackend(exp.dir, actions), { reuse: { dedupe: false, data_cache: false, warm_start: false } as never, threads: 1, pollMs: 5 }).run(id, new AbortController().signal);
-  return { exp, id, metrics, write, run };
+  const s = scriptedExperiment();
+  return { ...s, run: (actions: Parameters<typeof s.backend>[0]) => s.run(s.backend(actions)) };
 }
 
 test('control: metrics the evaluate stage wrote become the result', async () => {
@@ -79,7 +33,7 @@ test('a metrics.json written by another stage (or an agent command) before evalu
 });
 
 test('a metrics.json changed after the evaluate stage exited is refused on resume, with the reason', async () => {
-  const { exp, id, metrics } = setup();
+  const { exp, id, metrics, run } = setup();
   const real = metrics(0.3);
   writeFileSync(exp.nodePath(id, 'metrics.json'), real);
   const sha = createHash('sha256').update(real).digest('hex');
@@ -87,18 +41,18 @@ test('a metrics.json changed after the evaluate stage exited is refused on resum
   for (const stage of ['prepare', 'train'] as const) exp.emit({ type: 'stage_finished', id, stage, exitCode: 0, wallMs: 1 });
   exp.emit({ type: 'stage_finished', id, stage: 'evaluate', exitCode: 0, wallMs: 1, metricsSha256: sha });
   writeFileSync(exp.nodePath(id, 'metrics.json'), metrics(0.99)); // e.g. an agent or a script after evaluate
-  const outcome = await new NodeExecutor(exp, new ScriptedBackend(exp.dir, {}), { reuse: { dedupe: false, data_cache: false, warm_start: false } as never, threads: 1, pollMs: 5 }).run(id, new AbortController().signal);
+  const outcome = await run({});
   assert.equal(outcome, 'failed');
   assert.match(exp.tree.get(id).failure!.reason, /changed after the evaluate stage wrote it/);
   assert.equal(exp.tree.get(id).result, undefined);
 });
 
 test('an evaluate stage recorded without provenance (a hand-written log) gives no result', async () => {
-  const { exp, id, write } = setup();
+  const { exp, id, write, run } = setup();
   write(0.99)();
   exp.emit({ type: 'node_status', id, status: 'running', stage: 'evaluate' });
   for (const stage of ['prepare', 'train', 'evaluate'] as const) exp.emit({ type: 'stage_finished', id, stage, exitCode: 0, wallMs: 1 });
-  const outcome = await new NodeExecutor(exp, new ScriptedBackend(exp.dir, {}), { reuse: { dedupe: false, data_cache: false, warm_start: false } as never, threads: 1, pollMs: 5 }).run(id, new AbortController().signal);
+  const outcome = await run({});
   assert.equal(outcome, 'failed');
   assert.match(exp.tree.get(id).failure!.reason, /no record that the evaluate stage wrote it/);
 });

@@ -7,6 +7,7 @@ import { CASES, held } from './redteam/table';
 import './redteam/executor.cases';
 import './redteam/data.cases';
 import './redteam/tree.cases';
+import './redteam/records.cases';
 import { stopSshd } from './redteam/ssh.cases';
 
 process.env.TREX_PYTHON ??= '/usr/bin/python3';

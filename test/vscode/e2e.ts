@@ -62,7 +62,7 @@ export async function runE2E(o: E2EOptions): Promise<E2EReport> {
     runDir: o.runDir,
     workspace: wsExt,
     logFile: serverLog,
-    env: { TREX_TEST_REPORT: reportPath, ...(o.python ? { TREX_PYTHON: o.python } : {}) },
+    env: { TREX_TEST_REPORT: reportPath, ...(process.env.TREX_TEST_CASES ? { TREX_TEST_CASES: process.env.TREX_TEST_CASES } : {}), ...(o.python ? { TREX_PYTHON: o.python } : {}) },
   });
   t('code-server listening', t0);
   const browser = await launchBrowser();
@@ -85,9 +85,10 @@ export async function runE2E(o: E2EOptions): Promise<E2EReport> {
     if (existsSync(reportPath)) report.extTests.results = (JSON.parse(readFileSync(reportPath, 'utf8')) as { results: CaseResult[] }).results;
     t('extension-host tests', t0);
 
-    // 2. The UI: palette → panel → tree view → fork → edit → run → log tab.
+    // 2. The UI: palette → panel → tree view → fork → edit → run → log tab (TREX_TEST_SKIP_UI=1: not
+    // run, for a focused run of some extension-host cases).
     t0 = Date.now();
-    {
+    if (process.env.TREX_TEST_SKIP_UI !== '1') {
       const { page, outside } = await openPage(browser);
       const payload: Record<string, string> = o.vsix ? { skipWelcome: 'true' } : { extensionDevelopmentPath: o.repo, skipWelcome: 'true' };
       await page.goto(workbenchUrl(server.url, wsUi, payload));

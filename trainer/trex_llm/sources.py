@@ -89,12 +89,14 @@ def check_source_path(path, field):
 def check_download_url(url, field):
     """Downloads go only to public addresses: every address the host resolves to must be global
     (no loopback, private, link-local or IPv4-mapped ones), unless TREX_ALLOW_PRIVATE_DOWNLOADS=1.
-    Redirects are not followed (a redirect could lead to a private address)."""
+    Returns the checked address the download must connect to (None: no check), so the host is
+    resolved once and a second lookup (DNS rebinding) cannot lead elsewhere. Redirects are not
+    followed (a redirect could lead to a private address)."""
     import ipaddress
     import socket
     import urllib.parse
     if os.environ.get("TREX_ALLOW_PRIVATE_DOWNLOADS") == "1":
-        return
+        return None
     host = urllib.parse.urlsplit(url).hostname
     if not host:
         raise InputError(field + ".path", f"no host in {url}")
@@ -109,11 +111,40 @@ def check_download_url(url, field):
             addr = mapped
         if not addr.is_global or addr.is_multicast:
             raise InputError(field + ".path", f"refusing to download {url}: {host} resolves to a non-public address ({addr})")
+    return infos[0][4][0]
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         raise urllib.error.HTTPError(req.full_url, code, f"redirect to {newurl} not followed", headers, fp)
+
+
+def pinned_opener(address):
+    """A urllib opener that connects to `address` (None: the host's own lookup) whatever the URL's
+    host resolves to now; TLS still checks the certificate against the URL's host name."""
+    import http.client
+    import socket
+    if address is None:
+        return urllib.request.build_opener(_NoRedirect)
+
+    class _Http(http.client.HTTPConnection):
+        def connect(self):
+            self.sock = socket.create_connection((address, self.port), self.timeout)
+
+    class _Https(http.client.HTTPSConnection):
+        def connect(self):
+            sock = socket.create_connection((address, self.port), self.timeout)
+            self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+    class _HttpHandler(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(_Http, req)
+
+    class _HttpsHandler(urllib.request.HTTPSHandler):
+        def https_open(self, req):
+            return self.do_open(_Https, req, context=self._context)
+
+    return urllib.request.build_opener(_NoRedirect, _HttpHandler, _HttpsHandler)
 
 
 def _local_path(path, cache_dir, field):
@@ -126,9 +157,9 @@ def _local_path(path, cache_dir, field):
     if not os.path.exists(target):
         os.makedirs(os.path.dirname(target), exist_ok=True)
         tmp = target + ".part"
-        check_download_url(path, field)
+        address = check_download_url(path, field)
         try:
-            with urllib.request.build_opener(_NoRedirect).open(path, timeout=DOWNLOAD_TIMEOUT_S) as r, open(tmp, "wb") as f:
+            with pinned_opener(address).open(path, timeout=DOWNLOAD_TIMEOUT_S) as r, open(tmp, "wb") as f:
                 f.write(r.read())
         except Exception as e:
             raise InputError(field + ".path", f"cannot download {path}: {e}")

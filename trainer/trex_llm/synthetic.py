@@ -19,8 +19,10 @@ SYSTEM = ("You write training data for fine-tuning a language model. Reply with 
 
 
 def load_synthetic(src, cache_dir):
-    from .sources import read_file_rows
+    from .sources import check_source_path, read_file_rows
     if src["path"]:
+        # Data generated before is a file like any other: the engine's allowlist holds here too.
+        check_source_path(src["path"], f"{src['field']}.path")
         return read_file_rows(src["path"], f"{src['field']}.path")
     n = src["num_examples"] or 100
     params = src["params"]

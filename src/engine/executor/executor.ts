@@ -4,13 +4,14 @@
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend, StageJob } from '../backends/backend';
-import { configHash, recipeHash, normalizeTrain, type Experiment, writeFileAtomic } from '../experiment';
+import { configHash, recipeHash, normalizeTrain, type Experiment } from '../experiment';
 import { diffConfigs, type NodeConfig } from '../spec/configPaths';
 import type { JsonObject, ReuseSettings } from '../spec/types';
 import { formatProblem, SpecError } from '../spec/validate';
 import type { NodeResult, StageName } from '../tree/events';
 import type { TreeNode } from '../tree/tree';
-import { planNodeStages, resolveTrain, writeRenderedFiles } from '../frameworks';
+import { planNodeStages, resolveTrain } from '../frameworks';
+import { RunFolderSeal } from './runFolderSeal';
 import { fileSha256, readMetrics } from './metrics';
 import { trainerDataPolicy } from '../dataPolicy';
 import { LineSplitter, parseProgressLine, renderProgressLines, type StageProgress } from './progress';
@@ -94,8 +95,11 @@ export class NodeExecutor {
       const warm = this.opts.reuse.warm_start ? await this.warmStartSource(node, config) : undefined;
       const train = resolveTrain(config.train);
       if (warm) train.epochs = warm.extraEpochs;
-      writeFileAtomic(join(exp.dir, runDir, 'task.json'), JSON.stringify(taskJson, null, 2));
-      writeFileAtomic(join(exp.dir, runDir, 'recipe.json'), JSON.stringify(config.recipe, null, 2));
+      const seal = new RunFolderSeal(exp.dir);
+      seal.write([
+        { path: `${runDir}/task.json`, content: JSON.stringify(taskJson, null, 2) },
+        { path: `${runDir}/recipe.json`, content: JSON.stringify(config.recipe, null, 2) },
+      ]);
 
       let computeMs = 0;
       let savedMs = 0;
@@ -104,7 +108,7 @@ export class NodeExecutor {
       // The runner re-checks every file source against this on the training machine.
       const dataEnv = { TREX_DATA_POLICY: JSON.stringify(trainerDataPolicy(exp.spec, config.recipe, exp.tree.ancestry(id).flatMap((n) => n.changes))) };
       const stages = planNodeStages({ nodeId: id, runDir, dataDir, spec: exp.spec, recipe: config.recipe, train, warmFrom: warm?.parent });
-      writeRenderedFiles(exp.dir, stages.files);
+      seal.write(stages.files);
 
       // 1. Prepare data (or reuse the cached copy made by any node with the same recipe).
       const cachedPrep = this.opts.reuse.data_cache && (await this.dataReady(rHash, dataDir));
@@ -121,7 +125,7 @@ export class NodeExecutor {
           inputs: stages.prepare.inputs,
           outputs: stages.prepare.outputs,
           label: `${id} prepare`,
-        }, signal);
+        }, signal, seal);
         if (this.opts.reuse.data_cache) this.preparing.set(rHash, prep.then(() => undefined, () => undefined));
         const r = await prep.finally(() => this.preparing.delete(rHash));
         computeMs += r.wallMs;
@@ -140,7 +144,7 @@ export class NodeExecutor {
           inputs: stages.train.inputs,
           outputs: stages.train.outputs,
           label: `${id} train`,
-        }, signal);
+        }, signal, seal);
         computeMs += r.wallMs;
         if (r.exitCode !== 0) return this.fail(id, 'train', r.exitCode, computeMs, t0, r.reason);
       }
@@ -158,7 +162,7 @@ export class NodeExecutor {
           inputs: stages.evaluate.inputs,
           outputs: stages.evaluate.outputs,
           label: `${id} evaluate`,
-        }, signal);
+        }, signal, seal);
         computeMs += r.wallMs;
         if (r.exitCode !== 0) return this.fail(id, 'evaluate', r.exitCode, computeMs, t0, r.reason);
       }
@@ -225,7 +229,7 @@ export class NodeExecutor {
     return typeof minutes === 'number' && Number.isFinite(minutes) && minutes > 0 ? minutes * 60_000 : DEFAULT_STAGE_TIMEOUT_MS;
   }
 
-  private async runStage(id: string, stage: StageName, job: StageJob, signal: AbortSignal): Promise<{ exitCode: number; wallMs: number; reason?: string }> {
+  private async runStage(id: string, stage: StageName, job: StageJob, signal: AbortSignal, seal: RunFolderSeal): Promise<{ exitCode: number; wallMs: number; reason?: string }> {
     const logFile = this.logPath(id, stage);
     mkdirSync(join(logFile, '..'), { recursive: true });
     let status = await this.backend.poll(job);
@@ -234,6 +238,9 @@ export class NodeExecutor {
       status = { state: 'none' };
     }
     if (status.state === 'none') {
+      // A stage runs only on the run folder exactly as the engine rendered it.
+      const tampered = seal.problem();
+      if (tampered) return { exitCode: -1, wallMs: 0, reason: tampered };
       writeFileSync(logFile, '');
       await this.backend.start(job);
     } else if (!existsSync(logFile)) {

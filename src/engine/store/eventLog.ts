@@ -3,6 +3,7 @@
 // a kill -9 of this process; at worst a torn last line remains, which load() drops and the next
 // append repairs. Flushing to the disk itself (against power loss) is batched: one fdatasync
 // shortly after a burst of appends, and on close.
+import { redactDeep } from '../secrets';
 import { closeSync, existsSync, fdatasync, fdatasyncSync, openSync, readFileSync, writeSync, ftruncateSync, fstatSync } from 'node:fs';
 
 export interface LoadResult<E> {
@@ -83,7 +84,8 @@ export class EventLog<E extends { seq: number }> {
 
   append(event: Omit<E, 'seq'>): E {
     if (this.fd === null) throw new Error(`event log ${this.path} is not open`);
-    const full = { seq: this.nextSeq, ...event } as E;
+    // Nothing reaches the log with a known secret in it (an error that echoes a key, say).
+    const full = redactDeep({ seq: this.nextSeq, ...event } as E);
     const line = JSON.stringify(full) + '\n';
     const buf = Buffer.from(line, 'utf8');
     let written = 0;

@@ -59,3 +59,13 @@ export async function countingServer(): Promise<{ port: number; hits: () => numb
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { port: (server.address() as { port: number }).port, hits: () => hits, close: () => server.close() };
 }
+
+/** Runs fn with the secrets planted, and takes them away again. */
+export function withPlantedSecrets(fn: () => void): void {
+  const undo = plantSecrets();
+  try {
+    fn();
+  } finally {
+    undo();
+  }
+}

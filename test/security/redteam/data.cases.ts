@@ -56,22 +56,23 @@ for (const d of ids) {
 }
 
 /** The runner's re-check on the training machine, run by the real trainer Python. */
-function trainerRefuses(paths: string[]) {
+function trainerRefuses(paths: string[], kind: 'file' | 'synthetic' = 'file') {
   const exp = newExperiment();
   const outside = tempDir();
   writeFileSync(join(outside, 'creds.jsonl'), '{"prompt":"k","response":"v"}\n');
   mkdirSync(join(exp.dir, 'data'), { recursive: true });
   symlinkSync(outside, join(exp.dir, 'data', 'ln'));
-  const script = `import json,sys\nfrom trex_llm.sources import load_rows\nfrom trex_protocol.errors import InputError\nout=[]\nfor p in json.loads(sys.argv[1]):\n    try:\n        load_rows({"kind":"file","path":p,"field":"sources[0]"}, ".")\n        out.append("READ "+p)\n    except InputError as e:\n        out.append("refused "+p)\nprint("\\n".join(out))`;
+  const script = `import json,sys\nfrom trex_llm.sources import load_rows\nfrom trex_protocol.errors import InputError\nout=[]\nfor p in json.loads(sys.argv[1]):\n    try:\n        load_rows({"kind":sys.argv[2],"path":p,"prompt":"","num_examples":1,"params":{},"field":"sources[0]"}, ".")\n        out.append("READ "+p)\n    except InputError as e:\n        out.append(("refused " if "refusing" in str(e) else "OTHER ")+p)\nprint("\\n".join(out))`;
   const py = process.env.TREX_PYTHON ?? 'python3';
-  const r = spawnSync(py, ['-c', script, JSON.stringify(paths)], { cwd: exp.dir, encoding: 'utf8', env: { ...process.env, PYTHONPATH: join(__dirname, '..', '..', '..', '..', 'trainer'), TREX_DATA_POLICY: JSON.stringify({ allow_paths: ['data'], allow_hosts: [] }) } });
+  const r = spawnSync(py, ['-c', script, JSON.stringify(paths), kind], { cwd: exp.dir, encoding: 'utf8', env: { ...process.env, PYTHONPATH: join(__dirname, '..', '..', '..', '..', 'trainer'), TREX_DATA_POLICY: JSON.stringify({ allow_paths: ['data'], allow_hosts: [] }) } });
   assert.equal(r.status, 0, r.stderr);
-  assert.ok(!r.stdout.includes('READ'), r.stdout);
+  assert.ok(!/READ|OTHER/.test(r.stdout), `read, or refused for another reason than the allowlist:\n${r.stdout}`);
   assert.equal(r.stdout.trim().split('\n').length, paths.length);
 }
 hostile('runner re-check on the training machine', 'a symbolic link in data/ leading outside', () => trainerRefuses(['data/ln/creds.jsonl']));
 hostile('runner re-check on the training machine', 'absolute and parent paths', () => trainerRefuses(['/etc/passwd', '../x.jsonl']));
 hostile('runner re-check on the training machine', 'file:// and loopback URLs', () => trainerRefuses(['file:///etc/passwd', 'http://127.0.0.1:1/x.jsonl']));
+hostile('runner re-check on the training machine', 'a synthetic source naming data generated "before" outside data/', () => trainerRefuses(['data/ln/creds.jsonl', '../x.jsonl', '/etc/hostname'], 'synthetic'));
 
 hostile('address checks', 'file:// and metadata addresses in a fetch', async () => {
   for (const url of ['file:///etc/passwd', 'http://169.254.169.254/latest/meta-data/', 'http://100.64.0.1/', 'http://[fd00::1]/', 'http://[fe80::1]/']) {

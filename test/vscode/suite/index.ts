@@ -4,6 +4,7 @@ import type * as vscodeTypes from 'vscode';
 import { join } from 'node:path';
 import type { TrexApi } from '../../../src/extension/extension';
 import { activationCases } from './activation.cases';
+import { consentCases } from './consent.cases';
 import { EXTENSION_ID, type ExtTestContext } from './context';
 import { filesCases } from './files.cases';
 import { runCases, waitFor } from './harness';
@@ -21,7 +22,10 @@ export async function run(): Promise<void> {
   await waitFor('activation by workspaceContains', () => ext.isActive, 30_000).catch(() => undefined);
   const api = ext.isActive ? ext.exports : await ext.activate();
   const ctx: ExtTestContext = { vscode, api, workspace, experimentDir: process.env.TREX_TEST_EXPERIMENT ?? join(workspace, 'micro-addition'), found: {} };
-  const results = await runCases([...activationCases, ...searchFlowCases, ...filesCases, ...settingsCases], ctx, process.env.TREX_TEST_REPORT);
+  // TREX_TEST_CASES (a regular expression over case names) runs only some cases, for a focused run.
+  const only = process.env.TREX_TEST_CASES ? new RegExp(process.env.TREX_TEST_CASES) : undefined;
+  const cases = [...activationCases, ...searchFlowCases, ...filesCases, ...settingsCases, ...consentCases].filter((c) => !only || only.test(c.name));
+  const results = await runCases(cases, ctx, process.env.TREX_TEST_REPORT);
   const failed = results.filter((r) => !r.ok);
   if (failed.length) throw new Error(`${failed.length} of ${results.length} extension tests failed: ${failed.map((f) => f.name).join('; ')}`);
 }

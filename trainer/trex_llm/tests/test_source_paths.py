@@ -48,6 +48,15 @@ class SourcePathTests(unittest.TestCase):
                 load_rows({"kind": "file", "path": p, "field": "sources[0]"}, self.tmp.name)
             self.assertIn("refusing", str(cm.exception))
 
+    def test_a_synthetic_source_that_names_a_path_is_checked_like_a_file(self):
+        synthetic = {"kind": "synthetic", "prompt": "p", "num_examples": 1, "params": {}, "field": "sources[0]"}
+        rows = load_rows({**synthetic, "path": "data/ok.jsonl"}, self.tmp.name)
+        self.assertEqual(rows, [{"prompt": "p", "response": "r"}])
+        for p in ["/etc/passwd", "../secrets/creds.jsonl", "data/ln/creds.jsonl", os.path.join(self.outside, "creds.jsonl")]:
+            with self.subTest(path=p), self.assertRaises(InputError) as cm:
+                load_rows({**synthetic, "path": p}, self.tmp.name)
+            self.assertIn("refusing", str(cm.exception))
+
     def test_without_the_engine_policy_nothing_is_checked_here(self):
         os.environ.pop("TREX_DATA_POLICY")
         check_source_path(os.path.join(self.outside, "creds.jsonl"), "sources[0].path")

@@ -1,6 +1,6 @@
 """Downloads named by a recipe go only to public addresses (issue 16, finding 5): loopback,
-private, link-local and IPv4-mapped addresses are refused before any connection, and redirects
-are not followed."""
+private, link-local and IPv4-mapped addresses are refused before any connection, the connection
+goes to the address that was checked (no second lookup), and redirects are not followed."""
 import http.server
 import os
 import tempfile
@@ -8,7 +8,7 @@ import threading
 import unittest
 
 from trex_protocol.errors import InputError
-from trex_llm.sources import check_download_url, load_rows
+from trex_llm.sources import check_download_url, load_rows, pinned_opener
 
 
 class DownloadAddressTests(unittest.TestCase):
@@ -53,6 +53,21 @@ class DownloadAddressTests(unittest.TestCase):
         with self.assertRaises(InputError):
             load_rows(src, cache)
         self.assertEqual(self.hits, [], "no request reached the loopback server")
+
+    def test_the_download_connects_to_the_checked_address_not_a_second_lookup(self):
+        # The host name never resolves: only a connection to the address checked before can succeed.
+        url = f"http://rebind.invalid:{self.server.server_port}/data.jsonl"
+        with pinned_opener("127.0.0.1").open(url, timeout=10) as r:
+            self.assertIn(b"secret", r.read())
+        self.assertEqual(self.hits, ["/data.jsonl"])
+        with self.assertRaises(OSError):
+            pinned_opener(None).open(url, timeout=10)
+
+    def test_a_public_host_is_pinned_to_the_address_it_resolved_to(self):
+        self.assertEqual(check_download_url("http://8.8.8.8/x.jsonl", "recipe.sources.0"), "8.8.8.8")
+        os.environ["TREX_ALLOW_PRIVATE_DOWNLOADS"] = "1"
+        self.addCleanup(os.environ.pop, "TREX_ALLOW_PRIVATE_DOWNLOADS", None)
+        self.assertIsNone(check_download_url("http://127.0.0.1/x.jsonl", "recipe.sources.0"))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import type { Experiment } from '../../experiment';
 import { isPlainObject } from '../jsonValidation';
+import { redactDeep } from '../../secrets';
 
 export const EXECUTOR_LOG = 'executor.jsonl';
 
@@ -10,7 +11,7 @@ export type ExecutorRecord = { t?: number; kind: string; session?: number } & Re
 
 export function appendExecutorRecord(exp: Experiment, nodeId: string, rec: ExecutorRecord): void {
   try {
-    appendFileSync(exp.nodePath(nodeId, EXECUTOR_LOG), JSON.stringify({ t: Date.now(), ...rec }) + '\n');
+    appendFileSync(exp.nodePath(nodeId, EXECUTOR_LOG), JSON.stringify(redactDeep({ t: Date.now(), ...rec })) + '\n');
   } catch {
     // a node folder removed under us: nothing to record into
   }

@@ -10,6 +10,7 @@ import type { LlmClient } from '../client';
 import { inline, truncateEnd, truncateMiddle } from '../text';
 import type { UsageTotals } from '../usage';
 import { researchTools } from './tools';
+import { redactDeep } from '../../secrets';
 
 export const RESEARCH_FILE = 'research.md';
 
@@ -78,7 +79,7 @@ export async function runResearch(
   mkdirSync(join(dir, '.trex'), { recursive: true });
   const log = (step: AgentStep) => {
     try {
-      appendFileSync(logPath, JSON.stringify({ t: Date.now(), ...step, args: step.args, output: truncateEnd(step.output, 2000) }) + '\n');
+      appendFileSync(logPath, JSON.stringify(redactDeep({ t: Date.now(), ...step, args: step.args, output: truncateEnd(step.output, 2000) })) + '\n');
     } catch {
       // logging must never stop research
     }
