@@ -19,6 +19,7 @@ def _parser():
     s.add_argument("--config", required=True, help="the rendered run/hf/train.json")
     s.add_argument("--data", required=True)
     s.add_argument("--out", required=True)
+    s.add_argument("--init-adapter", default=None, help="a parent's LoRA adapter folder to continue (warm start)")
     s = sub.add_parser("evaluate", help="generate and score on the prepared validation and test sets")
     s.add_argument("--task", required=True)
     s.add_argument("--ckpt", required=True)
@@ -71,7 +72,7 @@ def run(args):
             raise InputError("data", f"no train.jsonl in {args.data}")
         _require_ml_packages(cfg["finetuning"])
         from .hf_train import train
-        train(task, cfg, args.data, args.out)
+        train(task, cfg, args.data, args.out, args.init_adapter)
     elif args.command == "evaluate":
         _require_ml_packages("full")
         from .evaluate import evaluate
