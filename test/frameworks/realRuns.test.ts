@@ -62,15 +62,12 @@ test('trl: `trl sft` from the rendered config, LoRA, on the tiny Llama; a longer
   parent.exp.close();
 });
 
-test('llamafactory: `llamafactory-cli train` SFT LoRA with the rendered dataset_info.json, on the tiny Llama; a longer child continues its adapter', { skip: SKIP }, async () => {
-  const parent = await runNode('llamafactory');
-  assert.ok(existsSync(join(parent.exp.dir, 'nodes', parent.id, 'run', 'llamafactory', 'dataset_info.json')));
-  assertProduced(parent.exp, parent.id, parent.ckpt);
-  const child = await assertWarmChild(parent, /llamafactory-cli train/);
-  const yaml = readFileSync(join(parent.exp.dir, 'nodes', child.id, 'run', 'llamafactory', 'train.yaml'), 'utf8');
-  assert.match(yaml, /^adapter_name_or_path: nodes\/n0000\/ckpt$/m, 'the rendered config names the parent adapter');
-  assert.match(yaml, /^create_new_adapter: false$/m);
-  parent.exp.close();
+// LLaMA-Factory's warm start runs over ssh in test/ssh/llmSearch.test.ts (its first loss below the parent's too).
+test('llamafactory: `llamafactory-cli train` SFT LoRA with the rendered dataset_info.json, on the tiny Llama', { skip: SKIP }, async () => {
+  const { exp, id, ckpt } = await runNode('llamafactory');
+  assert.ok(existsSync(join(exp.dir, 'nodes', id, 'run', 'llamafactory', 'dataset_info.json')));
+  assertProduced(exp, id, ckpt);
+  exp.close();
 });
 
 test('hf: SFT with full fine-tuning saves a whole checkpoint, no adapter', { skip: SKIP }, async () => {
