@@ -17,14 +17,14 @@ import { losses, runChild, runNode, SKIP, TRAIN, type RealRun } from './realHelp
  * is the control: same seed, data order and constant learning rate, so a child that started from a
  * fresh adapter would log exactly the parent's first loss. Lower proves the adapter was loaded.
  */
-async function assertWarmChild(parent: RealRun, flag: RegExp): Promise<RealRun> {
+async function assertWarmChild(parent: RealRun, flag: RegExp, margin = 0.05): Promise<RealRun> {
   const child = await runChild(parent, { max_steps: TRAIN.max_steps + 6 });
   assert.equal(parent.exp.tree.get(child.id).result?.warmStartFrom, parent.id, 'the child says it warm-started');
   assert.match(readFileSync(parent.exp.nodePath(child.id, 'run', 'train', 'cmd'), 'utf8'), flag, 'the train command continues the parent adapter');
   assert.match(child.log, new RegExp(`warm start: continues ${parent.id}'s trained checkpoint`), 'the train log says so');
   assert.ok(existsSync(join(child.ckpt, 'adapter_model.safetensors')), 'the child saved its own adapter');
   const [p, c] = [losses(parent.ckpt), losses(child.ckpt)];
-  assert.ok(c.length >= 1 && c[0] < p[0] - 0.05, `the child's first loss ${c[0]} is below the parent's first ${p[0]} (parent: ${JSON.stringify(p)})`);
+  assert.ok(c.length >= 1 && c[0] < p[0] - margin, `the child's first loss ${c[0]} is below the parent's first ${p[0]} (parent: ${JSON.stringify(p)})`);
   return child;
 }
 
@@ -82,8 +82,8 @@ test('hf: DPO with LoRA on chosen/rejected pairs; beta reaches the loss', { skip
   // The reference is the starting model: the first DPO loss is -log sigmoid(0) = ln 2 for any beta.
   assert.ok(Math.abs(losses(a.ckpt)[0] - Math.log(2)) < 1e-3, `first DPO loss is ln 2: ${losses(a.ckpt)[0]}`);
   // A warm-started child's policy starts at the parent's adapter while its reference stays the base
-  // model, so its first loss is below ln 2.
-  await assertWarmChild(a, /--init-adapter nodes\/n0000\/ckpt/);
+  // model, so its first loss is below ln 2 (a fresh adapter gives ln 2 to within 1e-3, as above).
+  await assertWarmChild(a, /--init-adapter nodes\/n0000\/ckpt/, 2e-3);
   const b = await runNode('hf', { method: 'dpo', dpo_beta: 0.5 });
   assert.notDeepEqual(losses(b.ckpt).slice(1), losses(a.ckpt).slice(1), 'another beta gives other losses');
   a.exp.close();
