@@ -17,6 +17,8 @@ interface Case {
   name: string;
   spec: TaskSpec;
   train: JsonObject;
+  /** A warm start from this parent node. */
+  warmFrom?: string;
 }
 
 const twoGpus = llmSpec({ compute: { backend: 'ssh:gpu-host', gpus_per_node: 2, gpu_memory_gib: 80 } });
@@ -47,20 +49,31 @@ const CASES: Case[] = [
     spec: llmSpec({ base_model: 'micro-gpt', task: { kind: 'micro', generator: 'addition' } }),
     train: { framework: 'micro', method: 'sft', finetuning: 'full', learning_rate: 0.003 },
   },
+  // Warm starts: the parent's checkpoint is declared in the train stage's inputs made elsewhere
+  // (produced) and handed to each framework its own way.
+  {
+    name: 'micro-warm',
+    spec: llmSpec({ base_model: 'micro-gpt', task: { kind: 'micro', generator: 'addition' } }),
+    train: { framework: 'micro', method: 'sft', finetuning: 'full', learning_rate: 0.003 },
+    warmFrom: 'n0001',
+  },
+  { name: 'hf-dpo-lora-warm', spec: llmSpec(), train: train({ framework: 'hf', method: 'dpo' }), warmFrom: 'n0001' },
+  { name: 'trl-sft-lora-warm', spec: llmSpec(), train: train({ framework: 'trl' }), warmFrom: 'n0001' },
+  { name: 'llamafactory-sft-lora-warm', spec: llmSpec(), train: train({}), warmFrom: 'n0001' },
 ];
 
 /** Everything a case renders, as golden file name -> text. */
 function rendered(stages: NodeStages): Map<string, string> {
   const out = new Map<string, string>();
-  const { prepare, train: trainStage, evaluate, notes, framework } = stages;
-  out.set('stages.json', `${JSON.stringify({ framework, notes, prepare, train: trainStage, evaluate }, null, 2)}\n`);
+  const { prepare, train: trainStage, evaluate, notes, framework, warmStart } = stages;
+  out.set('stages.json', `${JSON.stringify({ framework, notes, warmStart, prepare, train: trainStage, evaluate }, null, 2)}\n`);
   for (const f of stages.files) out.set(f.path.replace(/^nodes\/n0003\/run\//, '').replace(/\//g, '__'), f.content);
   return out;
 }
 
 for (const c of CASES) {
   test(`golden: ${c.name}`, () => {
-    const files = rendered(planNodeStages(context(c.spec, c.train)));
+    const files = rendered(planNodeStages({ ...context(c.spec, c.train), warmFrom: c.warmFrom }));
     const dir = join(GOLDEN, c.name);
     if (UPDATE) {
       rmSync(dir, { recursive: true, force: true });
@@ -73,3 +86,7 @@ for (const c of CASES) {
     for (const [name, text] of files) assert.equal(text, readFileSync(join(dir, name), 'utf8'), `${c.name}/${name} differs from the golden file (TREX_UPDATE_GOLDEN=1 regenerates)`);
   });
 }
+
+test('a full fine-tune never continues a parent checkpoint: asked to, rendering refuses', () => {
+  assert.throws(() => planNodeStages({ ...context(llmSpec(), train({ framework: 'hf', finetuning: 'full' })), warmFrom: 'n0001' }), /cannot continue n0001's checkpoint/);
+});

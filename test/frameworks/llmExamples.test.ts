@@ -3,9 +3,10 @@
 // trex:tiny-llama (built into the trainer cache on first use) with the real libraries of the
 // trainer venv. Skips, saying so, only when the venv is absent.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { parse, stringify } from 'yaml';
 import { ROOT, status, tempDir, trex } from '../helpers/cli';
 
 const PYTHON = process.env.TREX_TRAINER_PYTHON ?? join(ROOT, '.venv-trainer', 'bin', 'python');
@@ -35,8 +36,18 @@ test('trex init --from tiny-sft copies the spec and its data files', () => {
   }
 });
 
-test('tiny-sft: trex run --budget 4 with trl trains four LoRA adapters with real, differing scores', { skip: SKIP }, () => {
+/**
+ * `trex run --budget 4` on a tiny-sft copy whose baseline trains with `framework` (the example's
+ * own is trl): four real LoRA adapters with real, differing scores.
+ */
+function budgetFour(framework: string, ran: RegExp): void {
   const dir = initFrom('tiny-sft');
+  if (framework !== 'trl') {
+    const specPath = join(dir, 'trex.yaml');
+    const spec = parse(readFileSync(specPath, 'utf8')) as { baseline: { train: Record<string, unknown> } };
+    spec.baseline.train.framework = framework;
+    writeFileSync(specPath, stringify(spec));
+  }
   const r = trex(['run', dir, '--budget', '4'], ENV);
   assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
   const s = status(dir);
@@ -49,9 +60,18 @@ test('tiny-sft: trex run --budget 4 with trl trains four LoRA adapters with real
     assert.equal(metrics.validation.accuracy, n.score);
     assert.ok(existsSync(join(dir, 'nodes', n.id, 'ckpt', 'adapter_model.safetensors')), `${n.id} saved LoRA weights`);
     assert.ok(existsSync(join(dir, 'nodes', n.id, 'ckpt', 'adapter_config.json')), `${n.id} saved a LoRA config`);
-    assert.match(readFileSync(join(dir, 'nodes', n.id, 'logs', 'train.log'), 'utf8'), /launch trl: /, `${n.id} ran TRL`);
+    assert.match(readFileSync(join(dir, 'nodes', n.id, 'logs', 'train.log'), 'utf8'), ran, `${n.id} ran ${framework}`);
   }
   assert.ok(new Set(s.nodes.map((n) => n.score)).size > 1, `scores differ between nodes: ${s.nodes.map((n) => n.score).join(', ')}`);
+}
+
+test('tiny-sft: trex run --budget 4 with trl trains four LoRA adapters with real, differing scores', { skip: SKIP }, () => {
+  budgetFour('trl', /launch trl: /);
+});
+
+// LLaMA-Factory's `trex run --budget 4` (and more) on this example runs over ssh in test/ssh/llmSearch.test.ts.
+test('tiny-sft with train.framework hf: trex run --budget 4 trains four LoRA adapters with the built-in script, scores differ', { skip: SKIP }, () => {
+  budgetFour('hf', /train tiny-sft: \d+ examples, \d+ steps/);
 });
 
 test('tiny-dpo: validates, and its baseline runs through hf DPO on the prefs/ dataset folder', { skip: SKIP }, () => {

@@ -48,14 +48,49 @@ export function experiment(train: JsonObject, options: RealOptions = {}): { exp:
   return { exp, id };
 }
 
-export async function runNode(framework: string, extra: JsonObject = {}, options: RealOptions = {}): Promise<{ exp: Experiment; id: string; ckpt: string; log: string }> {
+export interface RealRun {
+  exp: Experiment;
+  id: string;
+  ckpt: string;
+  log: string;
+}
+
+export async function runNode(framework: string, extra: JsonObject = {}, options: RealOptions = {}): Promise<RealRun> {
   const { exp, id } = experiment({ framework, ...TRAIN, ...extra }, options);
   mkdirSync(join(exp.dir, '.hf'), { recursive: true });
+  return execute(exp, id, false);
+}
+
+/**
+ * A child of `parent` whose train.yaml differs by `changes` (e.g. a larger max_steps), run with
+ * warm starts allowed: it continues the parent's checkpoint when the engine's rule lets it.
+ */
+export async function runChild(parent: RealRun, changes: JsonObject): Promise<RealRun> {
+  const { exp } = parent;
+  const config = exp.readNodeConfig(parent.id);
+  const id = exp.createNode({
+    parent: parent.id,
+    origin: 'fork',
+    title: 'longer',
+    plan: '# longer\n',
+    config: { recipe: config.recipe, train: { ...config.train, ...changes } },
+    changes: Object.entries(changes).map(([k, to]) => ({ path: `train.${k}`, from: config.train[k], to })),
+  });
+  return execute(exp, id, true);
+}
+
+async function execute(exp: Experiment, id: string, warmStart: boolean): Promise<RealRun> {
   const backend = new LocalBackend({ experimentDir: exp.dir, runnerDir: join(ROOT, 'trainer'), python: PYTHON, cacheDir: join(exp.dir, '.cache') });
-  const executor = new NodeExecutor(exp, backend, { reuse: { dedupe: false, data_cache: true, warm_start: false }, threads: 1, pollMs: 50, env: { ...ENV, HF_HOME: join(exp.dir, '.hf') } });
+  const executor = new NodeExecutor(exp, backend, { reuse: { dedupe: false, data_cache: true, warm_start: warmStart }, threads: 1, pollMs: 50, env: { ...ENV, HF_HOME: join(exp.dir, '.hf') } });
   const outcome = await executor.run(id, new AbortController().signal);
   const logs = ['prepare', 'train', 'evaluate'].map((s) => exp.nodePath(id, 'logs', `${s}.log`)).filter(existsSync);
   const log = logs.map((p) => readFileSync(p, 'utf8')).join('\n');
   assert.equal(outcome, 'succeeded', `${exp.tree.get(id).failure?.reason}\n${log.slice(-3000)}`);
   return { exp, id, ckpt: join(exp.dir, 'nodes', id, 'ckpt'), log };
+}
+
+/** Losses in the framework's own trainer_log.jsonl (LLaMA-Factory format; written by HF script, wrapper or LLaMA-Factory). */
+export function losses(ckpt: string): number[] {
+  const rows = readFileSync(join(ckpt, 'trainer_log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { loss?: number });
+  return rows.map((r) => r.loss).filter((l): l is number => typeof l === 'number');
 }

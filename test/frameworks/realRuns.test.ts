@@ -2,18 +2,30 @@
 // real libraries of the trainer venv (.venv-trainer, made by .ci/setup.sh) on the tiny Llama
 // built here (trainer/trex_llm/tiny_model.py: local BPE tokenizer, ChatML, briefly pretrained;
 // no hub). Each test asserts what the framework produced: adapter files, a loss that decreases
-// in its own trainer log, a metric in metrics.json. Skips, saying so, only when the venv is absent.
+// in its own trainer log, a metric in metrics.json. A child that only trains longer continues its
+// parent's adapter (warm start); its first logged loss shows the load. Skips, saying so, only when
+// the venv is absent.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Experiment } from '../../src/engine';
-import { runNode, SKIP } from './realHelpers';
+import { losses, runChild, runNode, SKIP, TRAIN, type RealRun } from './realHelpers';
 
-/** Losses in the framework's own trainer_log.jsonl (LLaMA-Factory format; written by HF script, wrapper or LLaMA-Factory). */
-function losses(ckpt: string): number[] {
-  const rows = readFileSync(join(ckpt, 'trainer_log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { loss?: number });
-  return rows.map((r) => r.loss).filter((l): l is number => typeof l === 'number');
+/**
+ * A child that differs only by a larger max_steps warm-starts from the parent's adapter. The parent
+ * is the control: same seed, data order and constant learning rate, so a child that started from a
+ * fresh adapter would log exactly the parent's first loss. Lower proves the adapter was loaded.
+ */
+async function assertWarmChild(parent: RealRun, flag: RegExp, margin = 0.05): Promise<RealRun> {
+  const child = await runChild(parent, { max_steps: TRAIN.max_steps + 6 });
+  assert.equal(parent.exp.tree.get(child.id).result?.warmStartFrom, parent.id, 'the child says it warm-started');
+  assert.match(readFileSync(parent.exp.nodePath(child.id, 'run', 'train', 'cmd'), 'utf8'), flag, 'the train command continues the parent adapter');
+  assert.match(child.log, new RegExp(`warm start: continues ${parent.id}'s trained checkpoint`), 'the train log says so');
+  assert.ok(existsSync(join(child.ckpt, 'adapter_model.safetensors')), 'the child saved its own adapter');
+  const [p, c] = [losses(parent.ckpt), losses(child.ckpt)];
+  assert.ok(c.length >= 1 && c[0] < p[0] - margin, `the child's first loss ${c[0]} is below the parent's first ${p[0]} (parent: ${JSON.stringify(p)})`);
+  return child;
 }
 
 function assertProduced(exp: Experiment, id: string, ckpt: string, kind: 'adapter' | 'full' = 'adapter'): void {
@@ -35,18 +47,22 @@ function assertProduced(exp: Experiment, id: string, ckpt: string, kind: 'adapte
   assert.equal(typeof exp.tree.get(id).result?.score, 'number');
 }
 
-test('hf: SFT with LoRA on the tiny Llama, through prepare → train → evaluate', { skip: SKIP }, async () => {
-  const { exp, id, ckpt } = await runNode('hf');
-  assertProduced(exp, id, ckpt);
-  exp.close();
+test('hf: SFT with LoRA on the tiny Llama, through prepare → train → evaluate; a longer child continues its adapter', { skip: SKIP }, async () => {
+  const parent = await runNode('hf');
+  assertProduced(parent.exp, parent.id, parent.ckpt);
+  await assertWarmChild(parent, /--init-adapter nodes\/n0000\/ckpt/);
+  parent.exp.close();
 });
 
-test('trl: `trl sft` from the rendered config, LoRA, on the tiny Llama', { skip: SKIP }, async () => {
-  const { exp, id, ckpt } = await runNode('trl');
-  assertProduced(exp, id, ckpt);
-  exp.close();
+test('trl: `trl sft` from the rendered config, LoRA, on the tiny Llama; a longer child continues its adapter', { skip: SKIP }, async () => {
+  const parent = await runNode('trl');
+  assertProduced(parent.exp, parent.id, parent.ckpt);
+  const child = await assertWarmChild(parent, /--trex_init_adapter nodes\/n0000\/ckpt/);
+  assert.match(child.log, /note: warm start: continuing the adapter in nodes\/n0000\/ckpt/, 'TRL trained the loaded adapter');
+  parent.exp.close();
 });
 
+// LLaMA-Factory's warm start runs over ssh in test/ssh/llmSearch.test.ts (its first loss below the parent's too).
 test('llamafactory: `llamafactory-cli train` SFT LoRA with the rendered dataset_info.json, on the tiny Llama', { skip: SKIP }, async () => {
   const { exp, id, ckpt } = await runNode('llamafactory');
   assert.ok(existsSync(join(exp.dir, 'nodes', id, 'run', 'llamafactory', 'dataset_info.json')));
@@ -65,6 +81,9 @@ test('hf: DPO with LoRA on chosen/rejected pairs; beta reaches the loss', { skip
   assertProduced(a.exp, a.id, a.ckpt);
   // The reference is the starting model: the first DPO loss is -log sigmoid(0) = ln 2 for any beta.
   assert.ok(Math.abs(losses(a.ckpt)[0] - Math.log(2)) < 1e-3, `first DPO loss is ln 2: ${losses(a.ckpt)[0]}`);
+  // A warm-started child's policy starts at the parent's adapter while its reference stays the base
+  // model, so its first loss is below ln 2 (a fresh adapter gives ln 2 to within 1e-3, as above).
+  await assertWarmChild(a, /--init-adapter nodes\/n0000\/ckpt/, 2e-3);
   const b = await runNode('hf', { method: 'dpo', dpo_beta: 0.5 });
   assert.notDeepEqual(losses(b.ckpt).slice(1), losses(a.ckpt).slice(1), 'another beta gives other losses');
   a.exp.close();

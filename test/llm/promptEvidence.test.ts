@@ -81,7 +81,7 @@ test('the proposal prompt shows data stats, loss summary, warm start, noise, bud
   // Budget: 2 runs spent when the last proposal was asked for, 1 left of 3.
   assert.ok(prompt.includes('- Runs: 2 spent, 1 left of 3'), 'runs left');
   assert.match(prompt, /- Time per node: [\d.]+ min of compute on average over 2 run\(s\)/);
-  assert.match(prompt, /raising only train\.epochs continues the parent's checkpoint/);
+  assert.match(prompt, /raising only train\.epochs \(with no max_steps\) or only train\.max_steps continues the parent's checkpoint/);
   // Leaderboard: the best node first, with its diff against the root; effects by context.
   assert.ok(prompt.includes(`1. ${best.id} "`), `leaderboard led by ${best.id}`);
   assert.ok(prompt.includes(`diff vs root n0000: ${best.id === 'n0000' ? '(the root)' : 'train.epochs: 1 → 2'}`));

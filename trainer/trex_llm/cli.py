@@ -13,8 +13,9 @@ def _parser():
     sub = p.add_subparsers(dest="command", required=True)
     s = add_command(sub, "prepare", "run a data recipe into a data dir", ("task", "recipe", "out"))
     s.add_argument("--cache", default=os.environ.get("TREX_CACHE", os.path.expanduser("~/.cache/trex")))
-    add_command(sub, "train", "fine-tune with the built-in Hugging Face script (--config: the rendered run/hf/train.json)",
-                ("task", "config", "data", "out"))
+    s = add_command(sub, "train", "fine-tune with the built-in Hugging Face script (--config: the rendered run/hf/train.json)",
+                    ("task", "config", "data", "out"))
+    s.add_argument("--init-adapter", default=None, help="a parent's LoRA adapter folder to continue (warm start)")
     add_command(sub, "evaluate", "generate and score on the prepared validation and test sets",
                 ("task", "ckpt", "data", "out"), ("predictions",))
     s = sub.add_parser("launch", help="run LLaMA-Factory or TRL with live progress")
@@ -58,7 +59,7 @@ def run(args):
         require_train_data(args.data)
         _require_ml_packages(cfg["finetuning"])
         from .hf_train import train
-        train(task, cfg, args.data, args.out)
+        train(task, cfg, args.data, args.out, args.init_adapter)
     elif args.command == "evaluate":
         _require_ml_packages("full")
         from .evaluate import evaluate

@@ -68,20 +68,40 @@ def load_base_model(name, dtype, finetuning, cuda):
     return AutoModelForCausalLM.from_pretrained(resolve_base_model(name), **kwargs)
 
 
-def add_lora(model, cfg, gradient_checkpointing):
+def _prepare_for_adapter(model, cfg, gradient_checkpointing):
     try:
-        from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
+        from peft import prepare_model_for_kbit_training
     except ImportError:
         raise InputError("finetuning", f"{cfg['finetuning']} needs the peft package (pip install peft)")
     if cfg["finetuning"] == "qlora":
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=gradient_checkpointing)
+    if gradient_checkpointing and hasattr(model, "enable_input_require_grads"):
+        model.enable_input_require_grads()  # frozen embeddings would otherwise cut the graph
+    return model
+
+
+def add_lora(model, cfg, gradient_checkpointing):
+    from peft import LoraConfig, get_peft_model
+    model = _prepare_for_adapter(model, cfg, gradient_checkpointing)
     target = cfg["lora_target"]
     modules = "all-linear" if target in ("all", "all-linear") else [t.strip() for t in target.split(",") if t.strip()]
     config = LoraConfig(r=cfg["lora_rank"], lora_alpha=cfg["lora_alpha"], lora_dropout=cfg["lora_dropout"],
                         target_modules=modules, task_type="CAUSAL_LM")
-    if gradient_checkpointing and hasattr(model, "enable_input_require_grads"):
-        model.enable_input_require_grads()  # frozen embeddings would otherwise cut the graph
     return get_peft_model(model, config)
+
+
+def continue_lora(model, cfg, gradient_checkpointing, adapter_dir):
+    """A warm start: the parent's trained adapter, loaded trainable, in place of a fresh one. Its
+    rank must be the config's (the engine warm-starts only configs that differ in length)."""
+    if not is_adapter_dir(adapter_dir):
+        raise InputError("init_adapter", f"{adapter_dir} holds no LoRA adapter (adapter_config.json) to continue")
+    from peft import PeftConfig, PeftModel
+    saved = PeftConfig.from_pretrained(adapter_dir)
+    if getattr(saved, "r", None) != cfg["lora_rank"]:
+        raise InputError("init_adapter", f"the adapter in {adapter_dir} has rank {getattr(saved, 'r', None)}, "
+                                         f"the config asks for lora.rank {cfg['lora_rank']}")
+    model = _prepare_for_adapter(model, cfg, gradient_checkpointing)
+    return PeftModel.from_pretrained(model, adapter_dir, is_trainable=True)
 
 
 def is_adapter_dir(path):

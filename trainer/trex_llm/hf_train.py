@@ -69,11 +69,12 @@ def total_steps(cfg, num_examples, world):
     return cfg["max_steps"] or max(1, math.ceil(cfg["epochs"] * steps_per_epoch)), steps_per_epoch
 
 
-def train(task, cfg, data_dir, out_dir):
+def train(task, cfg, data_dir, out_dir, init_adapter=None):
+    """`init_adapter`: a parent's LoRA adapter folder to continue (a warm start) instead of a fresh one."""
     import torch
     from transformers import Trainer, TrainingArguments
     from .dpo import PairCollator, add_reference_logps, encode_preferences, make_dpo_trainer_class
-    from .hf_models import add_lora, load_base_model, load_tokenizer, pick_precision
+    from .hf_models import add_lora, continue_lora, load_base_model, load_tokenizer, pick_precision
 
     start = time.time()
     world = int(os.environ.get("WORLD_SIZE", "1"))
@@ -102,7 +103,14 @@ def train(task, cfg, data_dir, out_dir):
     else:
         items = [encode_pair(tokenizer, r["prompt"], r["completion"][0]["content"], cfg["max_seq_len"]) for r in rows]
         collator, trainer_class = SftCollator(tokenizer.pad_token_id), Trainer
-    if cfg["finetuning"] in ("lora", "qlora"):
+    if init_adapter and cfg["finetuning"] not in ("lora", "qlora"):
+        raise InputError("init_adapter", f"finetuning {cfg['finetuning']} has no adapter to continue")
+    # DPO's reference log-probs above came from the base model, as in the parent's run.
+    if init_adapter:
+        model = continue_lora(model, cfg, gc, init_adapter)
+        if main_process:
+            print(f"note: warm start: continuing the adapter in {init_adapter}", flush=True)
+    elif cfg["finetuning"] in ("lora", "qlora"):
         model = add_lora(model, cfg, gc)
     if gc:
         model.config.use_cache = False  # the KV cache is useless in training and conflicts with checkpointing

@@ -188,6 +188,9 @@ def launch(framework, out_dir, command, notes, logging_steps):
             # trl_compat.py, which fixes TRL <= 0.24 on transformers 5 in every process and hands
             # --num_processes to accelerate itself (`trl dpo` ignores it up to TRL 0.28).
             command = [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "trl_compat.py")] + command[1:]
+        elif "--trex_init_adapter" in command:
+            raise InputError("framework", f"a warm start runs TRL through trl_compat.py, which needs TRL installed beside "
+                                          f"{sys.executable}; {command[0]} is elsewhere")
     os.makedirs(out_dir, exist_ok=True)
     log_path = os.path.join(out_dir, "trainer_log.jsonl")
     if os.path.exists(log_path):

@@ -10,7 +10,10 @@ script in child processes (`accelerate launch trl/scripts/<method>.py`), where
 a fix made in the parent is gone; so the parent here launches this file as the
 training script, and each child fixes the function, then runs TRL's script.
 This also passes `--num_processes` to accelerate itself: `trl dpo` ignores it
-up to TRL 0.28.
+up to TRL 0.28. `--trex_init_adapter DIR` (a warm start) makes the run continue
+the LoRA adapter in DIR instead of a fresh one: TRL's scripts have no option for
+that, so each child hands TRL's trainer that adapter, loaded trainable, as the
+model, and no peft_config (TRL's documented way to train an existing PeftModel).
     python3 trl_compat.py dpo --config dpo.yaml --num_processes 2     (parent)
     python3 trl_compat.py --run dpo --config dpo.yaml                 (each child)"""
 import os
@@ -20,6 +23,8 @@ import sys
 METHODS = ("sft", "dpo")
 # Options of `accelerate launch` that the rendered commands may carry (each with one value).
 LAUNCH_OPTIONS = ("--num_processes", "--config_file", "--main_process_port")
+INIT_ADAPTER = "--trex_init_adapter"
+TRAINERS = {"sft": "SFTTrainer", "dpo": "DPOTrainer"}
 
 
 def patch():
@@ -54,6 +59,41 @@ def add_warnings_issued():
     PreTrainedModel.warnings_issued = property(warnings_issued)
 
 
+def continue_adapter(method, adapter_dir):
+    """TRL's trainer for `method`, as the script imports it from `trl`, replaced by one that trains the
+    adapter in `adapter_dir` (loaded trainable onto the script's base model) instead of a fresh
+    LoRA from the script's peft_config. DPO's reference stays the base (the adapter switched off),
+    since the script passes no ref_model when LoRA is on."""
+    import trl
+    from peft import PeftConfig, PeftModel
+    saved = PeftConfig.from_pretrained(adapter_dir)
+    base = getattr(trl, TRAINERS[method])
+
+    class Continued(base):
+        def __init__(self, model, *args, peft_config=None, **kwargs):
+            if peft_config is None:
+                raise SystemExit(f"trl_compat: {INIT_ADAPTER} continues a LoRA adapter; the config has no use_peft")
+            if getattr(peft_config, "r", None) != getattr(saved, "r", None):
+                raise SystemExit(f"trl_compat: the adapter in {adapter_dir} has rank {getattr(saved, 'r', None)}, "
+                                 f"the config asks for lora_r {getattr(peft_config, 'r', None)}")
+            model = PeftModel.from_pretrained(model, adapter_dir, is_trainable=True)
+            print(f"note: warm start: continuing the adapter in {adapter_dir}", flush=True)
+            super().__init__(model, *args, peft_config=None, **kwargs)
+
+    Continued.__name__ = base.__name__
+    setattr(trl, TRAINERS[method], Continued)
+
+
+def pop_option(args, name):
+    """(the value of option `name` or None, `args` without it)."""
+    if name not in args:
+        return None, list(args)
+    i = args.index(name)
+    if i + 1 >= len(args):
+        raise SystemExit(f"trl_compat: {name} needs a value")
+    return args[i + 1], list(args[:i]) + list(args[i + 2:])
+
+
 def split_launch_args(args):
     """`dpo --config x.yaml --num_processes 2` -> (method, accelerate args, script args)."""
     if not args or args[0] not in METHODS:
@@ -77,6 +117,9 @@ def accelerate_argv(args):
 def run_child(method, script_args):
     patch()
     add_warnings_issued()
+    init_adapter, script_args = pop_option(script_args, INIT_ADAPTER)
+    if init_adapter:
+        continue_adapter(method, init_adapter)
     script = os.path.join(os.path.dirname(__import__("trl").__file__), "scripts", f"{method}.py")
     sys.argv = [script] + script_args
     runpy.run_path(script, run_name="__main__")

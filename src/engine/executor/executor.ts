@@ -1,6 +1,7 @@
 // Runs one node through its three stages (prepare data → train → evaluate) on a backend, with
 // reuse of history: identical configs are never run twice, prepared data is shared by recipe
-// hash, and a child that only trains longer warm-starts from its parent's checkpoint.
+// hash, and a child that only trains longer warm-starts from its parent's checkpoint (the rule and
+// what each framework can continue: frameworks/warmStart.ts).
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend, StageJob } from '../backends/backend';
@@ -10,7 +11,7 @@ import type { JsonObject, ReuseSettings } from '../spec/types';
 import { formatProblem, SpecError } from '../spec/validate';
 import type { NodeResult, StageName } from '../tree/events';
 import type { TreeNode } from '../tree/tree';
-import { planNodeStages, resolveTrain } from '../frameworks';
+import { planNodeStages, resolveTrain, warmStartFile, warmStartTail, type WarmStartTail } from '../frameworks';
 import { RunFolderSeal } from './runFolderSeal';
 import { fileSha256, readMetrics } from './metrics';
 import { trainerDataPolicy } from '../dataPolicy';
@@ -94,7 +95,7 @@ export class NodeExecutor {
       };
       const warm = this.opts.reuse.warm_start ? await this.warmStartSource(node, config) : undefined;
       const train = resolveTrain(config.train);
-      if (warm) train.epochs = warm.extraEpochs;
+      if (warm) train[warm.tail.key] = warm.tail.extra;
       const seal = new RunFolderSeal(exp.dir);
       seal.write([
         { path: `${runDir}/task.json`, content: JSON.stringify(taskJson, null, 2) },
@@ -134,7 +135,7 @@ export class NodeExecutor {
       const statsLocal = join(exp.dir, dataDir, 'stats.json');
       if (existsSync(statsLocal)) copyFileSync(statsLocal, exp.nodePath(id, 'data_stats.json'));
 
-      // 2. Train (from the parent's checkpoint when only the number of epochs grew).
+      // 2. Train (continuing the parent's checkpoint when the plan says it warm-starts).
       if (!node.stagesDone.includes('train')) {
         exp.emit({ type: 'node_status', id, status: 'running', stage: 'train' });
         const r = await this.runStage(id, 'train', {
@@ -185,7 +186,7 @@ export class NodeExecutor {
         computeMs,
         savedMs,
         dataCacheHit,
-        warmStartFrom: warm?.parent,
+        warmStartFrom: stages.warmStart?.from,
       };
       exp.emit({ type: 'node_result', id, result });
       return 'succeeded';
@@ -358,7 +359,7 @@ export class NodeExecutor {
     return 0;
   }
 
-  private async warmStartSource(node: TreeNode, config: NodeConfig): Promise<{ parent: string; extraEpochs: number; savedMs: number } | undefined> {
+  private async warmStartSource(node: TreeNode, config: NodeConfig): Promise<{ parent: string; tail: WarmStartTail; savedMs: number } | undefined> {
     if (!node.parent) return undefined;
     const parent = this.exp.tree.get(node.parent);
     if (parent.status !== 'succeeded' || !parent.result || parent.result.reusedFrom || parent.recipeHash !== node.recipeHash) return undefined;
@@ -368,13 +369,12 @@ export class NodeExecutor {
     } catch {
       return undefined;
     }
-    const diff = diffConfigs({ recipe: parentConfig.recipe, train: normalizeTrain(parentConfig.train) }, { recipe: config.recipe, train: normalizeTrain(config.train) });
-    if (diff.length !== 1 || diff[0].path !== 'train.epochs') return undefined;
-    const from = diff[0].from;
-    const to = diff[0].to;
-    if (typeof from !== 'number' || typeof to !== 'number' || to <= from) return undefined;
-    if (!(await this.backend.exists(`nodes/${parent.id}/ckpt/model.pt`))) return undefined;
-    return { parent: parent.id, extraEpochs: to - from, savedMs: parent.stageMs.train ?? 0 };
+    const train = normalizeTrain(config.train);
+    const tail = warmStartTail(diffConfigs({ recipe: parentConfig.recipe, train: normalizeTrain(parentConfig.train) }, { recipe: config.recipe, train }), train);
+    // The framework says which checkpoint file a child with this config can continue, if any.
+    const file = warmStartFile(train);
+    if (!tail || !file || !(await this.backend.exists(`nodes/${parent.id}/ckpt/${file}`))) return undefined;
+    return { parent: parent.id, tail, savedMs: parent.stageMs.train ?? 0 };
   }
 }
 

@@ -2,7 +2,7 @@
 // custom scoring script) or lm-evaluation-harness, whose command is rendered here and whose
 // results JSON the runner converts into metrics.json.
 import type { Json, JsonObject } from '../spec/types';
-import { nodePaths } from './render';
+import { localModelInputs, nodePaths } from './render';
 import type { LlmTrain } from './trainConfig';
 import { RenderError, type StageContext, type StagePlan } from './types';
 
@@ -48,10 +48,10 @@ export function renderEvaluate(ctx: StageContext, t: LlmTrain): StagePlan {
   if (kind === 'lm_eval') {
     const argv = ['{python}', '{runner}/trex_llm.py', 'lm-eval', '--task', paths.taskJson, '--results', `${paths.ckpt}/lm_eval`, '--out', paths.metrics, '--predictions', paths.predictions, '--', ...lmEvalCommand(ctx, t)];
     const includePath = lmEvalIncludePath(ctx);
-    return { argv, inputs: [paths.taskJson, ...(includePath ? [includePath] : [])], outputs, env: {} };
+    return { argv, inputs: [paths.taskJson, ...(includePath ? [includePath] : []), ...localModelInputs(ctx.spec.base_model)], produced: [paths.ckpt], outputs, env: {} };
   }
   if (kind !== 'builtin' && kind !== 'script') throw new RenderError(`evaluation.kind must be builtin, script or lm_eval, got ${JSON.stringify(kind)}`);
   const scriptFiles = strings(asObject(ctx.spec.evaluation.script).files);
   const argv = ['{python}', '{runner}/trex_llm.py', 'evaluate', '--task', paths.taskJson, '--ckpt', paths.ckpt, '--data', ctx.dataDir, '--out', paths.metrics, '--predictions', paths.predictions];
-  return { argv, inputs: [paths.taskJson, ...scriptFiles], outputs, env: {} };
+  return { argv, inputs: [paths.taskJson, ...scriptFiles, ...localModelInputs(ctx.spec.base_model)], produced: [ctx.dataDir, paths.ckpt], outputs, env: {} };
 }

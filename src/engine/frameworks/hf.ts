@@ -3,9 +3,10 @@
 // GPUs run it under torchrun (data parallel).
 import { type LlmTrain } from './trainConfig';
 import { header, jsonText, localModelInputs, nodePaths, trainerLogOutputs } from './render';
-import type { RenderedFile, StageContext, StagePlan } from './types';
+import type { RenderedFile, StageContext, TrainCommand } from './types';
 
-export function renderHf(ctx: StageContext, t: LlmTrain, gpus: number, notes: string[]): { files: RenderedFile[]; train: StagePlan } {
+/** `warmFrom`: the parent's adapter folder, loaded trainable instead of a fresh LoRA (--init-adapter). */
+export function renderHf(ctx: StageContext, t: LlmTrain, gpus: number, notes: string[], warmFrom?: string): { files: RenderedFile[]; train: TrainCommand } {
   const paths = nodePaths(ctx);
   const configPath = `${paths.frameworkDir('hf')}/train.json`;
   const config = {
@@ -30,7 +31,7 @@ export function renderHf(ctx: StageContext, t: LlmTrain, gpus: number, notes: st
     seed: t.seed,
     notes,
   };
-  const script = ['{runner}/trex_llm.py', 'train', '--task', paths.taskJson, '--config', configPath, '--data', ctx.dataDir, '--out', paths.ckpt];
+  const script = ['{runner}/trex_llm.py', 'train', '--task', paths.taskJson, '--config', configPath, '--data', ctx.dataDir, '--out', paths.ckpt, ...(warmFrom ? ['--init-adapter', warmFrom] : [])];
   const argv = gpus > 1 ? ['{python}', '-m', 'torch.distributed.run', '--standalone', `--nproc_per_node=${gpus}`, ...script] : ['{python}', ...script];
   return {
     files: [{ path: configPath, content: jsonText(config) }],

@@ -5,6 +5,7 @@ export * from './memory';
 export * from './modelInfo';
 export * from './trainConfig';
 export * from './compute';
+export { warmStartFile, warmStartTail, type WarmStartTail } from './warmStart';
 export { datasetInfo, llamafactoryConfig } from './llamafactory';
 export { trlConfig } from './trl';
 export { lmEvalCommand, lmEvalModelArgs } from './evaluation';

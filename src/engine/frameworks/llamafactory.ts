@@ -6,7 +6,7 @@ import { posix } from 'node:path';
 import type { ModelInfo } from './modelInfo';
 import { header, jsonText, localModelInputs, nodePaths, trainerLogOutputs, yamlText } from './render';
 import type { LlmTrain } from './trainConfig';
-import type { RenderedFile, StageContext, StagePlan } from './types';
+import type { RenderedFile, StageContext, TrainCommand } from './types';
 
 export const LLAMAFACTORY_LOGGING_STEPS = 5;
 const DATASET = 'trex_train';
@@ -21,7 +21,12 @@ export function datasetInfo(datasetDir: string, dataDir: string, method: LlmTrai
   return { [DATASET]: { file_name, formatting: 'sharegpt', columns: { messages: 'messages' }, tags } };
 }
 
-export function llamafactoryConfig(ctx: StageContext, t: LlmTrain, model: ModelInfo, datasetDir: string): Record<string, unknown> {
+/**
+ * `warmFrom`: the parent's adapter folder as `adapter_name_or_path`. With create_new_adapter false
+ * LLaMA-Factory (0.9.x, model/adapter.py) loads the last listed adapter trainable and goes on
+ * training it; its LoRA shape comes from the adapter's own config.
+ */
+export function llamafactoryConfig(ctx: StageContext, t: LlmTrain, model: ModelInfo, datasetDir: string, warmFrom?: string): Record<string, unknown> {
   const paths = nodePaths(ctx);
   const adapter = t.finetuning !== 'full';
   return {
@@ -31,6 +36,7 @@ export function llamafactoryConfig(ctx: StageContext, t: LlmTrain, model: ModelI
     do_train: true,
     finetuning_type: adapter ? 'lora' : 'full',
     ...(adapter ? { lora_rank: t.lora.rank, lora_alpha: t.lora.alpha, lora_dropout: t.lora.dropout, lora_target: t.lora.target } : {}),
+    ...(adapter && warmFrom ? { adapter_name_or_path: warmFrom, create_new_adapter: false } : {}),
     ...(t.finetuning === 'qlora' ? { quantization_bit: 4, quantization_method: 'bnb' } : {}),
     ...(t.method === 'dpo' ? { pref_beta: t.dpo_beta, pref_loss: 'sigmoid' } : {}),
     dataset: DATASET,
@@ -61,7 +67,7 @@ export function llamafactoryConfig(ctx: StageContext, t: LlmTrain, model: ModelI
   };
 }
 
-export function renderLlamaFactory(ctx: StageContext, t: LlmTrain, model: ModelInfo, gpus: number, notes: string[]): { files: RenderedFile[]; train: StagePlan } {
+export function renderLlamaFactory(ctx: StageContext, t: LlmTrain, model: ModelInfo, gpus: number, notes: string[], warmFrom?: string): { files: RenderedFile[]; train: TrainCommand } {
   const paths = nodePaths(ctx);
   const dir = paths.frameworkDir('llamafactory');
   const yamlPath = `${dir}/train.yaml`;
@@ -69,7 +75,7 @@ export function renderLlamaFactory(ctx: StageContext, t: LlmTrain, model: ModelI
   const argv = ['{python}', '{runner}/trex_llm.py', 'launch', '--framework', 'llamafactory', '--out', paths.ckpt, ...notes.flatMap((n) => ['--note', n]), '--', 'llamafactory-cli', 'train', yamlPath];
   return {
     files: [
-      { path: yamlPath, content: yamlText(header(ctx, 'LLaMA-Factory training config', notes), llamafactoryConfig(ctx, t, model, dir)) },
+      { path: yamlPath, content: yamlText(header(ctx, 'LLaMA-Factory training config', notes), llamafactoryConfig(ctx, t, model, dir, warmFrom)) },
       { path: infoPath, content: jsonText(datasetInfo(dir, ctx.dataDir, t.method)) },
     ],
     train: { argv, inputs: [yamlPath, infoPath, ...localModelInputs(ctx.spec.base_model)], outputs: trainerLogOutputs(paths.ckpt), env: gpus > 1 ? { FORCE_TORCHRUN: '1' } : {} },

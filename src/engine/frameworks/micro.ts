@@ -2,27 +2,32 @@
 // the parent's checkpoint) and evaluate, for the CPU micro tasks.
 import { nodePaths, trainerLogOutputs } from './render';
 import type { NodeStages, StageContext } from './types';
+import { planWarmStart, warmStartNote } from './warmStart';
 
 export function microStages(ctx: StageContext): NodeStages {
-  const { runDir, dataDir, nodeId } = ctx;
+  const { runDir, dataDir } = ctx;
   const paths = nodePaths(ctx);
-  const train = ['{python}', '{runner}/trex_micro.py', 'train', '--task', `${runDir}/task.json`, '--config', `${runDir}/train.json`, '--data', dataDir, '--out', `nodes/${nodeId}/ckpt`, '--cache', '{cache}'];
-  if (ctx.warmFrom) train.push('--init', `nodes/${ctx.warmFrom}/ckpt`);
+  const warmStart = planWarmStart(ctx);
+  const train = ['{python}', '{runner}/trex_micro.py', 'train', '--task', paths.taskJson, '--config', `${runDir}/train.json`, '--data', dataDir, '--out', paths.ckpt, '--cache', '{cache}'];
+  if (warmStart) train.push('--init', warmStart.checkpoint);
   return {
     framework: 'micro',
     files: [],
-    notes: [],
+    notes: warmStart ? [warmStartNote(warmStart)] : [],
+    warmStart,
     prepare: {
-      argv: ['{python}', '{runner}/trex_micro.py', 'prepare', '--task', `${runDir}/task.json`, '--recipe', `${runDir}/recipe.json`, '--out', dataDir],
-      inputs: [`${runDir}/task.json`, `${runDir}/recipe.json`],
+      argv: ['{python}', '{runner}/trex_micro.py', 'prepare', '--task', paths.taskJson, '--recipe', paths.recipeJson, '--out', dataDir],
+      inputs: [paths.taskJson, paths.recipeJson],
+      produced: [],
       outputs: [`${dataDir}/stats.json`],
       env: {},
     },
-    train: { argv: train, inputs: [`${runDir}/train.json`], outputs: trainerLogOutputs(paths.ckpt), env: {} },
+    train: { argv: train, inputs: [paths.taskJson, `${runDir}/train.json`], produced: [dataDir, ...(warmStart ? [warmStart.checkpoint] : [])], outputs: trainerLogOutputs(paths.ckpt), env: {} },
     evaluate: {
-      argv: ['{python}', '{runner}/trex_micro.py', 'evaluate', '--task', `${runDir}/task.json`, '--ckpt', `nodes/${nodeId}/ckpt`, '--out', `nodes/${nodeId}/metrics.json`, '--predictions', `nodes/${nodeId}/predictions.jsonl`],
-      inputs: [],
-      outputs: [`nodes/${nodeId}/metrics.json`, `nodes/${nodeId}/predictions.jsonl`],
+      argv: ['{python}', '{runner}/trex_micro.py', 'evaluate', '--task', paths.taskJson, '--ckpt', paths.ckpt, '--out', paths.metrics, '--predictions', paths.predictions],
+      inputs: [paths.taskJson],
+      produced: [paths.ckpt],
+      outputs: [paths.metrics, paths.predictions],
       env: {},
     },
   };

@@ -45,6 +45,11 @@ export function trainerLogOutputs(ckpt: string): string[] {
   return ['trainer_log.jsonl', 'trainer_state.json', 'all_results.json', 'train_results.json'].map((f) => `${ckpt}/${f}`);
 }
 
+/** A LoRA/QLoRA run's adapter (small next to the model): it comes back from a remote host too. */
+export function adapterOutputs(ckpt: string): string[] {
+  return ['adapter_config.json', 'adapter_model.safetensors'].map((f) => `${ckpt}/${f}`);
+}
+
 /** A local base model ("./models/tiny") travels with the stage like any other input. */
 export function localModelInputs(baseModel: string): string[] {
   return baseModel.startsWith('./') ? [posix.normalize(baseModel)] : [];

@@ -14,9 +14,10 @@ import { renderLlamaFactory } from './llamafactory';
 import { fitToGpu, type MemoryPlan } from './memory';
 import { microStages } from './micro';
 import { modelInfo } from './modelInfo';
-import { jsonText, nodePaths } from './render';
+import { adapterOutputs, jsonText, nodePaths } from './render';
 import { renderTrl } from './trl';
 import { RenderError, type NodeStages, type RenderedFile, type StageContext, type StagePlan } from './types';
+import { planWarmStart, warmStartNote } from './warmStart';
 
 export function planNodeStages(ctx: StageContext): NodeStages {
   const stages = frameworkStages(ctx);
@@ -37,15 +38,26 @@ function frameworkStages(ctx: StageContext): NodeStages {
   const plan = fitToGpu(requested, model, gpu);
   if (plan.refusal) throw new RenderError(`train.yaml ${plan.refusal}`);
   const t = plan.train;
-  const notes = plan.adaptations;
+  const warmStart = planWarmStart(ctx);
+  const notes = [...plan.adaptations, ...(warmStart ? [warmStartNote(warmStart)] : [])];
+  const from = warmStart?.checkpoint;
   const rendered =
-    t.framework === 'hf' ? renderHf(ctx, t, gpu.count, notes) : t.framework === 'llamafactory' ? renderLlamaFactory(ctx, t, model, gpu.count, notes) : renderTrl(ctx, t, gpu.count, notes);
+    t.framework === 'hf'
+      ? renderHf(ctx, t, gpu.count, notes, from)
+      : t.framework === 'llamafactory'
+        ? renderLlamaFactory(ctx, t, model, gpu.count, notes, from)
+        : renderTrl(ctx, t, gpu.count, notes, from);
   return {
     framework: t.framework,
     files: [...rendered.files, ...memoryFiles(ctx, plan, gpu.count)],
     notes,
+    warmStart,
     prepare: prepareStage(ctx),
-    train: rendered.train,
+    train: {
+      ...rendered.train,
+      produced: [ctx.dataDir, ...(from ? [from] : [])],
+      outputs: [...rendered.train.outputs, ...(t.finetuning === 'full' ? [] : adapterOutputs(nodePaths(ctx).ckpt))],
+    },
     evaluate: renderEvaluate(ctx, t),
   };
 }
@@ -55,6 +67,7 @@ function prepareStage(ctx: StageContext): StagePlan {
   return {
     argv: ['{python}', '{runner}/trex_llm.py', 'prepare', '--task', paths.taskJson, '--recipe', paths.recipeJson, '--out', ctx.dataDir, '--cache', '{cache}'],
     inputs: [paths.taskJson, paths.recipeJson, ...localDataFiles(ctx)],
+    produced: [],
     outputs: [`${ctx.dataDir}/stats.json`],
     env: {},
   };

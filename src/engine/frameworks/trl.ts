@@ -5,7 +5,7 @@
 // The config's `dtype` key and `datasets:` list need TRL >= 0.23; the wrapper refuses older ones.
 import { header, localModelInputs, nodePaths, trainerLogOutputs, yamlText } from './render';
 import type { LlmTrain } from './trainConfig';
-import type { RenderedFile, StageContext, StagePlan } from './types';
+import type { RenderedFile, StageContext, TrainCommand } from './types';
 
 export const TRL_LOGGING_STEPS = 5;
 const DTYPE = { bf16: 'bfloat16', fp16: 'float16', fp32: 'float32' } as const;
@@ -42,11 +42,16 @@ export function trlConfig(ctx: StageContext, t: LlmTrain): Record<string, unknow
   };
 }
 
-export function renderTrl(ctx: StageContext, t: LlmTrain, gpus: number, notes: string[]): { files: RenderedFile[]; train: StagePlan } {
+/**
+ * `warmFrom`: the parent's adapter folder. TRL's scripts have no option to start from an adapter,
+ * so the launcher takes --trex_init_adapter and hands TRL's trainer that adapter, loaded trainable,
+ * in place of a fresh one (trainer/trex_llm/trl_compat.py).
+ */
+export function renderTrl(ctx: StageContext, t: LlmTrain, gpus: number, notes: string[], warmFrom?: string): { files: RenderedFile[]; train: TrainCommand } {
   const paths = nodePaths(ctx);
   const configPath = `${paths.frameworkDir('trl')}/${t.method}.yaml`;
   const launcher = ['{python}', '{runner}/trex_llm.py', 'launch', '--framework', 'trl', '--out', paths.ckpt, '--logging-steps', String(TRL_LOGGING_STEPS), ...notes.flatMap((n) => ['--note', n]), '--'];
-  const argv = [...launcher, 'trl', t.method, '--config', configPath, ...(gpus > 1 ? ['--num_processes', String(gpus)] : [])];
+  const argv = [...launcher, 'trl', t.method, '--config', configPath, ...(warmFrom ? ['--trex_init_adapter', warmFrom] : []), ...(gpus > 1 ? ['--num_processes', String(gpus)] : [])];
   return {
     files: [{ path: configPath, content: yamlText(header(ctx, `TRL ${t.method} config`, notes), trlConfig(ctx, t)) }],
     train: { argv, inputs: [configPath, ...localModelInputs(ctx.spec.base_model)], outputs: trainerLogOutputs(paths.ckpt), env: {} },

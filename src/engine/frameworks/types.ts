@@ -1,22 +1,32 @@
 // What rendering a node for a training framework produces: the three stage commands the
 // executor runs (argv with {python} {runner} {cache} placeholders, resolved by the backend) and
 // the config files they read, all as experiment-relative paths.
-import type { JsonObject, TaskSpec } from '../spec/types';
+import type { FrameworkName, JsonObject, TaskSpec } from '../spec/types';
 import type { ResolvedTrain } from './trainConfig';
 
-export type FrameworkName = 'micro' | 'hf' | 'llamafactory' | 'trl';
-export const LLM_FRAMEWORKS = ['hf', 'llamafactory', 'trl'] as const;
-export type LlmFramework = (typeof LLM_FRAMEWORKS)[number];
+export { LLM_FRAMEWORKS, type FrameworkName, type LlmFramework } from '../spec/types';
 
 export interface StagePlan {
   argv: string[];
-  /** Experiment-relative files the stage reads (synced to remote hosts before it starts). */
+  /**
+   * Every experiment-relative file or folder the stage reads that is made on this machine
+   * (task.json, rendered configs, local data files, a local base model). Remote backends upload
+   * exactly these before the stage starts: a local file the command reads must be listed here.
+   */
   inputs: string[];
+  /**
+   * What the stage reads that earlier stages made where the stages run: the prepared data, this
+   * node's checkpoint, the parent's checkpoint a warm start continues. Never uploaded.
+   */
+  produced: string[];
   /** Experiment-relative files the stage writes that come back after it ends. */
   outputs: string[];
   /** Extra environment on top of the executor's own. */
   env: Record<string, string>;
 }
+
+/** A framework's train stage as its renderer writes it; the prepared data and a warm start's checkpoint are added by planNodeStages. */
+export type TrainCommand = Omit<StagePlan, 'produced'>;
 
 export interface RenderedFile {
   /** Experiment-relative path. */
@@ -30,8 +40,17 @@ export interface NodeStages {
   prepare: StagePlan;
   train: StagePlan;
   evaluate: StagePlan;
-  /** What rendering changed or wants said (memory adaptation); also printed in the train log. */
+  /** What rendering changed or wants said (memory adaptation, warm start); also printed in the train log. */
   notes: string[];
+  /** The parent checkpoint the train stage continues (also in train.produced), when it does. */
+  warmStart?: WarmStart;
+}
+
+export interface WarmStart {
+  /** The parent node. */
+  from: string;
+  /** Its checkpoint folder, experiment-relative. */
+  checkpoint: string;
 }
 
 /** Where a node's stages read and write, and what they run. */
@@ -45,7 +64,7 @@ export interface StageContext {
   recipe: JsonObject;
   /** train.yaml resolved (resolveTrain); rendered as <runDir>/train.json. */
   train: ResolvedTrain;
-  /** Parent checkpoint to continue from (micro only today). */
+  /** Parent node whose checkpoint the train stage continues (the executor checked canWarmStart). */
   warmFrom?: string;
 }
 

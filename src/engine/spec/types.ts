@@ -24,8 +24,13 @@ export interface Recipe {
   [key: string]: Json | RecipeSource[] | undefined;
 }
 
+/** train.yaml `framework`: the micro trainer or one of the LLM frameworks (train.schema.json's enum). */
+export const LLM_FRAMEWORKS = ['hf', 'llamafactory', 'trl'] as const;
+export type LlmFramework = (typeof LLM_FRAMEWORKS)[number];
+export type FrameworkName = 'micro' | LlmFramework;
+
 export interface TrainConfig {
-  framework?: 'micro' | 'hf' | 'llamafactory' | 'trl';
+  framework?: FrameworkName;
   learning_rate: number;
   epochs?: number;
   max_steps?: number | null;

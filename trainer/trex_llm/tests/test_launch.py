@@ -141,3 +141,16 @@ class TrlFloorAndLauncherTest(unittest.TestCase):
         from trex_llm import trl_compat
         self.assertEqual(trl_compat.accelerate_argv(["sft", "--config", "sft.yaml"]),
                          [os.path.abspath(trl_compat.__file__), "--run", "sft", "--config", "sft.yaml"])
+
+    def test_warm_start_adapter_reaches_each_child_not_trl(self):
+        from trex_llm import trl_compat
+        argv = trl_compat.accelerate_argv(["sft", "--config", "sft.yaml", "--trex_init_adapter", "nodes/n0000/ckpt",
+                                           "--num_processes", "2"])
+        self.assertEqual(argv[:2], ["--num_processes", "2"])
+        child = argv[argv.index("--run") + 1:]
+        method, _, script = trl_compat.split_launch_args(child)
+        adapter, script = trl_compat.pop_option(script, trl_compat.INIT_ADAPTER)
+        self.assertEqual((method, adapter, script), ("sft", "nodes/n0000/ckpt", ["--config", "sft.yaml"]))
+        self.assertEqual(trl_compat.pop_option(["--config", "x.yaml"], trl_compat.INIT_ADAPTER), (None, ["--config", "x.yaml"]))
+        with self.assertRaises(SystemExit):
+            trl_compat.pop_option(["--config", "x.yaml", trl_compat.INIT_ADAPTER], trl_compat.INIT_ADAPTER)

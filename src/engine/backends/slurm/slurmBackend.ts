@@ -4,13 +4,11 @@
 // The run folder contract is the detached-job one (jobScripts.ts) plus slurm_job_id, kept on the
 // filesystem the login node shares with the compute nodes.
 import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
 import { BackendError, type Backend, type JobStatus, type StageJob } from '../backend';
 import { isSecretEnvName } from '../../secrets';
 import { ConnectionLostError } from '../ssh/connection';
 import { shellQuote } from '../ssh/quote';
-import { checkRelPath, expandRemotePath, remoteJoin } from '../ssh/remotePaths';
+import { expandRemotePath, remoteJoin } from '../ssh/remotePaths';
 import { SshBackend, type SshBackendOptions } from '../ssh/sshBackend';
 import { ensureRuntime, type RemoteRuntime } from '../ssh/sync';
 import { uploadPaths } from '../ssh/sync';
@@ -100,7 +98,7 @@ export class SlurmBackend implements Backend {
   async start(job: StageJob): Promise<void> {
     const r = await this.ready();
     const runDir = remoteJoin(r.root, job.runDir);
-    await uploadPaths(this.conn, this.opts.experimentDir, [...job.inputs, ...filesNamedIn(job, this.opts.experimentDir)], r.root);
+    await uploadPaths(this.conn, this.opts.experimentDir, job.inputs, r.root);
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(job.env)) if (!isSecretEnvName(k)) env[k] = v;
     const argv = this.login.resolveArgv(job.argv, { python: r.python, runner: r.runtime.runner, cache: r.cache });
@@ -184,22 +182,4 @@ export class SlurmBackend implements Backend {
   close(): Promise<void> {
     return this.opts.login ? Promise.resolve() : this.login.close(); // a shared login is closed by its owner
   }
-}
-
-/**
- * Local files the command names (e.g. `--task nodes/n1/run/task.json`) go up with the inputs, as
- * the ssh backend does: an earlier stage that listed them may have been skipped.
- */
-function filesNamedIn(job: StageJob, experimentDir: string): string[] {
-  const out: string[] = [];
-  for (const arg of job.argv) {
-    if (arg.includes('{') || arg.startsWith('-') || arg.startsWith('/') || arg.includes('\0')) continue;
-    try {
-      const rel = checkRelPath(arg);
-      if (statSync(join(experimentDir, rel)).isFile()) out.push(rel);
-    } catch {
-      // not an experiment-relative local file
-    }
-  }
-  return out;
 }

@@ -1,8 +1,6 @@
 // The ssh backend: stages run detached on a remote host (launch.sh in the node's remote run folder),
 // are polled and their logs read by byte offset over short execs, so a dropped connection, a
 // restarted sshd or a restarted TREX never loses a job or a byte of its log.
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
 import { BackendError, type Backend, type JobStatus, type StageJob } from '../backend';
 import { isSecretEnvName } from '../../secrets';
 import { parseStatusLine } from '../jobScripts';
@@ -11,7 +9,7 @@ import { ConnectionLostError, SshConnection } from './connection';
 import { GpuLeases } from './gpus';
 import { checkHost, type HostReport } from './preflight';
 import { envAssignment, shellJoin, shellQuote } from './quote';
-import { checkRelPath, defaultRemoteDir, expandRemotePath, remoteJoin, resolveRemoteRoot } from './remotePaths';
+import { defaultRemoteDir, expandRemotePath, remoteJoin, resolveRemoteRoot } from './remotePaths';
 import { downloadPaths, ensureRuntime, uploadPaths, type RemoteRuntime } from './sync';
 
 export interface SshBackendOptions {
@@ -137,37 +135,13 @@ export class SshBackend implements Backend {
     return resolved;
   }
 
-  /**
-   * Local files the command names (e.g. `--task nodes/n1/run/task.json`) go up too: a stage may
-   * read a file an earlier stage of the node listed as its input, and that stage may have been
-   * skipped (prepared data reused). Folders are left alone; they are produced remotely.
-   */
-  private filesNamedIn(job: StageJob): string[] {
-    const out: string[] = [];
-    for (const arg of job.argv) {
-      if (arg.includes('{') || arg.startsWith('-') || arg.startsWith('/') || arg.includes('\0')) continue;
-      let rel: string;
-      try {
-        rel = checkRelPath(arg);
-      } catch {
-        continue;
-      }
-      const abs = join(this.opts.experimentDir, rel);
-      try {
-        if (statSync(abs).isFile()) out.push(rel);
-      } catch {
-        // not a local file
-      }
-    }
-    return out;
-  }
-
   async start(job: StageJob): Promise<void> {
     const { root, runtime, python, cache } = await this.ready();
     const conn = this.connection;
     const runDir = this.runDir(root, job);
     this.logCache.delete(runDir);
-    await uploadPaths(conn, this.opts.experimentDir, [...job.inputs, ...this.filesNamedIn(job)], root);
+    // The stage plan lists every local file the command reads: exactly those go up.
+    await uploadPaths(conn, this.opts.experimentDir, job.inputs, root);
 
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(job.env)) {

@@ -128,7 +128,7 @@ async function check(exp: Experiment, nodeId: string, backend: Backend, o: Cheap
       runDir: `${dir}/train`,
       argv: ['{python}', '{runner}/trex_micro.py', 'train', '--task', `${dir}/task.json`, '--config', `${dir}/train.json`, '--data', `${dir}/data`, '--out', `${dir}/ckpt`, '--cache', '{cache}'],
       env,
-      inputs: [`${dir}/train.json`],
+      inputs: [`${dir}/task.json`, `${dir}/train.json`],
       outputs: [],
       label: `${nodeId} check train`,
     },

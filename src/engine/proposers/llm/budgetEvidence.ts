@@ -32,7 +32,9 @@ export function describeBudget(exp: Experiment, budget: Budget | undefined): str
   const reuse = searchSettings(exp.spec).reuse;
   const cheap: string[] = [];
   if (reuse.data_cache) cheap.push('changing only train.* fields reuses the prepared data (no prepare stage)');
-  if (reuse.warm_start) cheap.push('raising only train.epochs continues the parent\'s checkpoint and trains just the extra epochs');
+  if (reuse.warm_start) {
+    cheap.push("raising only train.epochs (with no max_steps) or only train.max_steps continues the parent's checkpoint (micro, or a LoRA/QLoRA adapter; full fine-tuning starts over) and trains just the extra epochs or steps");
+  }
   if (reuse.dedupe) cheap.push('a config identical to an existing node is never re-run (it would only copy that result)');
   if (cheap.length) lines.push(`- Cheap changes: ${cheap.join('; ')}.`);
   return lines.join('\n');
