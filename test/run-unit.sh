@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 npx eslint src webview test bench
 rm -rf out
-npx tsc -p .
+npx tsc -b
 mapfile -t files < <(find out/test -name '*.unit.test.js' | sort)
 exec node --test "$@" "${files[@]}"

@@ -1,7 +1,7 @@
 // Renders bench/gpu/stages.json: what the engine writes and runs for the GPU check's baseline node
 // (bench/gpu/trex.yaml), for machines without Node 20, where bench/gpu/stages.py drives the same
 // commands through the same detached-job wrapper the local backend uses.
-//   npx tsc -p . && node out/bench/gpu/renderStages.js
+//   npx tsc -b && node out/bench/gpu/renderStages.js
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LAUNCH_SH } from '../../src/engine/backends/jobScripts';
