@@ -28,3 +28,4 @@ export * from './backends/memory';
 export * from './export';
 export { detectIsolation, describeIsolation, type Isolation } from './sandbox';
 export * from './tree/provenance';
+export { isPlainObject } from './util/isPlainObject';

@@ -1,6 +1,7 @@
 // A typed view of train.yaml for the LLM frameworks, with the defaults every renderer shares.
 // train.yaml was validated against train.schema.json already; this only fills gaps.
 import type { Json, JsonObject } from '../spec/types';
+import { isPlainObject } from '../util/isPlainObject';
 import { LLM_FRAMEWORKS, RenderError, type LlmFramework } from './types';
 
 export interface LlmTrain {
@@ -31,7 +32,7 @@ export function readLlmTrain(train: JsonObject): LlmTrain {
   if (typeof framework !== 'string' || !(LLM_FRAMEWORKS as readonly string[]).includes(framework)) {
     throw new RenderError(`train.framework must be one of ${LLM_FRAMEWORKS.join(', ')} for an LLM task, got ${JSON.stringify(framework)}`);
   }
-  const lora = (train.lora && typeof train.lora === 'object' && !Array.isArray(train.lora) ? train.lora : {}) as JsonObject;
+  const lora = (isPlainObject(train.lora) ? train.lora : {}) as JsonObject;
   const maxSteps = train.max_steps;
   return {
     framework: framework as LlmFramework,

@@ -4,6 +4,7 @@
 // append repairs. Flushing to the disk itself (against power loss) is batched: one fdatasync
 // shortly after a burst of appends, and on close.
 import { closeSync, existsSync, fdatasync, fdatasyncSync, openSync, readFileSync, writeSync, ftruncateSync, fstatSync } from 'node:fs';
+import { isPlainObject } from '../util/isPlainObject';
 
 export interface LoadResult<E> {
   events: E[];
@@ -51,7 +52,7 @@ export class EventLog<E extends { seq: number }> {
         continue;
       }
       // A line must be one event object: null, numbers, strings and arrays are skipped.
-      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      if (!isPlainObject(parsed)) {
         badLines.push(lineNo);
         continue;
       }

@@ -5,6 +5,7 @@
 import { writePath, type NodeConfig } from '../../spec/configPaths';
 import type { Json, JsonObject } from '../../spec/types';
 import { schemaProblems } from '../../spec/validate';
+import { isPlainObject } from '../../util/isPlainObject';
 
 export interface ProposalEdit {
   path: string;
@@ -42,7 +43,7 @@ export function applyEdits(parent: NodeConfig, edits: ProposalEdit[]): { config?
   const config: NodeConfig = { recipe: root.recipe as JsonObject, train: root.train as JsonObject };
   for (const part of ['recipe', 'train'] as const) {
     const v = config[part] as Json;
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    if (!isPlainObject(v)) {
       problems.push(`${part}: must be an object`);
       continue;
     }
