@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 import { NodeExecutor } from '../../src/engine/executor/executor';
 import { Experiment, initExperiment, LocalBackend, type JsonObject } from '../../src/engine';
 import { ROOT, tempDir } from '../helpers/cli';
-import { review, reviewsSpec, writeReviews } from '../helpers/reviewsExperiment';
+import { review, reviewsSpec, writeReviews } from '../../fixtures/reviewsExperiment';
 
 export { review };
 
