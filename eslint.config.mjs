@@ -77,7 +77,7 @@ export default [
   {
     files: ['bench/**/*.ts'],
     rules: {
-      'no-restricted-imports': restricted([{ group: ['**/test/helpers/**', '**/test/frameworks/**'], message: 'a fixture the benchmarks share with the tests lives in fixtures/' }]),
+      'no-restricted-imports': restricted([{ group: ['**/test/helpers/**', '**/test/engine/frameworks/**'], message: 'a fixture the benchmarks share with the tests lives in fixtures/' }]),
     },
   },
   {

@@ -7,8 +7,8 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CLI, tempDir, testEnv, trex } from '../helpers/cli';
-import { fakeLlmEnv, useFakeServers } from '../llm/fakeServers';
-import { scriptedLlm } from '../llm/scriptedLlm';
+import { fakeLlmEnv, useFakeServers } from '../engine/llm/fakeServers';
+import { scriptedLlm } from '../engine/llm/scriptedLlm';
 
 // The user's own endpoint (with the research APIs) and the endpoint a cloned folder names.
 const user = useFakeServers();
