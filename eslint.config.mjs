@@ -3,6 +3,8 @@
 //   cli      — the engine's public surface; never vscode or the extension.
 //   webview  — browser only; never Node built-ins, vscode or the engine; only its own files.
 //   extension— the engine's public surface (src/engine, src/engine/llm), the webview's protocol types.
+//   fixtures — data and specs the tests and the benchmarks share: the engine's public surface only,
+//              never test/ or bench/ (so neither reaches into the other for them).
 // Inside the engine, the framework renderers (engine/frameworks) only turn a spec into files and
 // commands: they do not reach into the experiment folder, the tree or the search.
 import tsParser from '@typescript-eslint/parser';
@@ -58,6 +60,24 @@ export default [
         { group: ['**/webview/*', '!**/webview/protocol'], message: "the extension shares only the webview's protocol types" },
         { group: ['**/cli/**'], message: 'the extension does not depend on the CLI' },
       ]),
+    },
+  },
+  {
+    files: ['fixtures/**/*.ts'],
+    rules: {
+      'no-restricted-imports': restricted(
+        [
+          { group: ['**/test/**', '**/bench/**'], message: 'fixtures are shared by the tests and the benchmarks and depend on neither' },
+          { group: ['**/engine/*/**', '!**/engine/llm', '**/extension/**', '**/cli/**', '**/webview/**'], message: "fixtures use the engine's public surface (src/engine or src/engine/llm) only" },
+        ],
+        [vscode],
+      ),
+    },
+  },
+  {
+    files: ['bench/**/*.ts'],
+    rules: {
+      'no-restricted-imports': restricted([{ group: ['**/test/helpers/**', '**/test/engine/frameworks/**'], message: 'a fixture the benchmarks share with the tests lives in fixtures/' }]),
     },
   },
   {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { Experiment, initExperiment, LocalBackend, NodeExecutor, packageRoot, runnerDir, type JsonObject } from '../src/engine';
-import { reviewsSpec, writeReviews } from '../test/helpers/reviewsExperiment';
+import { reviewsSpec, writeReviews } from '../fixtures/reviewsExperiment';
 import type { Row } from './report';
 
 const FRAMEWORKS = ['hf', 'trl', 'llamafactory'] as const;

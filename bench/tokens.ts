@@ -14,7 +14,7 @@ import { computeInsights, Rng, searchSettings, type Experiment, type ProposalCon
 import { LlmClient, LlmProposer, resolveLlmConfig, UsageMeter, type CallUsage, type ProposalReply } from '../src/engine/llm';
 import { distillWithClient } from '../src/engine/llm/distill';
 import { runExecutorAgent } from '../src/engine/llm/executorAgent/agent';
-import { FakeOpenAI, type RecordedRequest } from '../test/llm/fakeOpenAI';
+import { FakeOpenAI, type RecordedRequest } from '../test/engine/llm/fakeOpenAI';
 import type { Row } from './report';
 import { buildSyntheticTree, growTree } from './syntheticTree';
 import { meanMax, sentTokens, shares, tokensByHeading } from './tokenStats';

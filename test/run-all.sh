@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 [ -n "${TREX_SKIP_SETUP:-}" ] || bash .ci/setup.sh tests
 export TREX_CACHE=${TREX_CACHE:-$PWD/.trex-cache}
 rm -rf out
-npx eslint src webview test bench
-npx tsc -p .
+npx eslint src webview test bench fixtures
+npx tsc -b
 node esbuild.mjs
 python=$(for p in "${TREX_PYTHON:-}" "$PWD/.venv-trainer/bin/python" python3 /usr/bin/python3; do [ -n "$p" ] && "$p" -c 'import torch' 2>/dev/null && { echo "$p"; break; }; done)
 [ -n "$python" ] || { echo "error: no python with torch; run: bash .ci/setup.sh tests" >&2; exit 1; }

@@ -3,8 +3,8 @@
 # Search and NodeExecutor run against the in-memory backend. `npm test` runs these and the rest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-npx eslint src webview test bench
+npx eslint src webview test bench fixtures
 rm -rf out
-npx tsc -p .
+npx tsc -b
 mapfile -t files < <(find out/test -name '*.unit.test.js' | sort)
 exec node --test "$@" "${files[@]}"

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { StageJob } from '../../src/engine/backends/backend';
 import { SshBackend } from '../../src/engine/backends/ssh/sshBackend';
 import { runnerDir } from '../../src/engine/packageDirs';
-import { SshdHarness } from '../../test/ssh/sshd';
+import { SshdHarness } from '../../test/engine/backends/ssh/sshd';
 
 export interface BenchRow {
   name: string;

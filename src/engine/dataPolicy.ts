@@ -7,12 +7,13 @@ import { existsSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import type { Json, JsonObject, TaskSpec } from './spec/types';
 import type { EdgeChange } from './tree/events';
+import { isPlainObject } from './util/isPlainObject';
 
 const HF_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*(\/[A-Za-z0-9][A-Za-z0-9_.-]*)?$/;
 
 function sourcesOf(recipe: unknown): JsonObject[] {
   const s = recipe && typeof recipe === 'object' ? (recipe as { sources?: Json }).sources : undefined;
-  return Array.isArray(s) ? (s.filter((x) => x && typeof x === 'object' && !Array.isArray(x)) as JsonObject[]) : [];
+  return Array.isArray(s) ? (s.filter(isPlainObject) as JsonObject[]) : [];
 }
 
 function inside(path: string, root: string): boolean {
@@ -95,7 +96,7 @@ function collectPaths(v: unknown): unknown[] {
 export function trainerDataPolicy(spec: TaskSpec, recipe: unknown, changes: readonly EdgeChange[]): { allow_paths: string[]; allow_hosts: string[] } {
   const policy = spec.data_policy ?? {};
   const evalData = (spec.task as { eval_data?: Record<string, unknown> } | undefined)?.eval_data ?? {};
-  const evalSources = ['validation', 'test'].map((k) => evalData[k]).filter((x): x is JsonObject => !!x && typeof x === 'object' && !Array.isArray(x));
+  const evalSources = ['validation', 'test'].map((k) => evalData[k]).filter((x): x is JsonObject => isPlainObject(x));
   // The source paths the user typed somewhere on the way from the baseline (values, not positions:
   // a model's later change of that source is not trusted because the user once edited it).
   const userPaths = changes.filter((c) => c.path.startsWith('recipe.sources') && (c.by === 'user' || c.by === undefined)).flatMap((c) => (c.path.endsWith('.path') ? [c.to] : collectPaths(c.to)));

@@ -31,3 +31,4 @@ export * from './export';
 export { detectIsolation, describeIsolation, type Isolation } from './sandbox';
 export * from './tree/provenance';
 export * from './tracking';
+export { isPlainObject } from './util/isPlainObject';

@@ -3,6 +3,7 @@
 // spread of replicates (the same config re-run with other seeds). A difference under ~2 SE is noise.
 import type { NodeResult } from './tree/events';
 import type { ExperimentTree, TreeNode } from './tree/tree';
+import { isPlainObject } from './util/isPlainObject';
 
 export type EffectVerdict = 'helped' | 'hurt' | 'within noise';
 
@@ -21,8 +22,8 @@ export function binomialSE(p: number, n: number | undefined, goal: 'maximize' | 
 /** The validation size a result was measured on: metrics.json's validation.n, else the spec's. */
 export function validationSizeOf(result: NodeResult | undefined, fallback?: number): number | undefined {
   const v = result?.metrics?.validation;
-  if (v && typeof v === 'object' && !Array.isArray(v)) {
-    const n = (v as Record<string, unknown>).n;
+  if (isPlainObject(v)) {
+    const n = v.n;
     if (typeof n === 'number' && Number.isInteger(n) && n > 0) return n;
   }
   return fallback && fallback > 0 ? fallback : undefined;

@@ -29,6 +29,8 @@ const planted: [file: string, code: string, why: RegExp][] = [
   ['src/extension/planted.ts', "import { NodeExecutor } from '../engine/executor/executor';\nexport const x = NodeExecutor;\n", /public surface/],
   ['webview/planted.ts', "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n", /no Node built-ins/],
   ['webview/planted.ts', "import { Experiment } from '../src/engine';\nexport const x = Experiment;\n", /only its own files/],
+  ['fixtures/planted.ts', "import { tempDir } from '../test/helpers/tempDir';\nexport const x = tempDir;\n", /depend on neither/],
+  ['bench/planted.ts', "import { tempDir } from '../test/helpers/tempDir';\nexport const x = tempDir;\n", /lives in fixtures/],
 ];
 
 for (const [file, code, why] of planted) {

@@ -10,8 +10,8 @@ import { computeInsights, Rng, type Experiment, type ProposalContext } from '../
 import { checkProposedSources } from '../../src/engine/dataPolicy';
 import { LlmProposer } from '../../src/engine/llm';
 import { executorTools } from '../../src/engine/llm/executorAgent/tools';
-import { useFakeServers } from '../llm/fakeServers';
-import { cleanupTempDirs, newExperiment, tempDir, testClient, testConfig } from '../llm/helpers';
+import { useFakeServers } from '../engine/llm/fakeServers';
+import { cleanupTempDirs, newExperiment, tempDir, testClient, testConfig } from '../engine/llm/helpers';
 
 const servers = useFakeServers({ research: false });
 

@@ -8,8 +8,8 @@ import { after, test } from 'node:test';
 import type { Experiment } from '../../src/engine';
 import { resolveLlmConfig } from '../../src/engine/llm';
 import { checkArgv, executorTools } from '../../src/engine/llm/executorAgent/tools';
-import { cleanupTempDirs, newExperiment, tempDir, testConfig } from '../llm/helpers';
-import { testBackend } from '../llm/testBackend';
+import { cleanupTempDirs, newExperiment, tempDir, testConfig } from '../engine/llm/helpers';
+import { testBackend } from '../engine/llm/testBackend';
 
 process.env.TREX_PYTHON ??= '/usr/bin/python3';
 after(() => cleanupTempDirs());

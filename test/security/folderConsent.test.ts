@@ -8,7 +8,7 @@ import { after, test } from 'node:test';
 import type { TaskSpec } from '../../src/engine';
 import { folderConsentNeeded, recordFolderConsent, resolveLlmConfig } from '../../src/engine/llm';
 import { folderConsentText } from '../../src/extension/search/folderConsentText';
-import { cleanupTempDirs, newExperiment, tempDir } from '../llm/helpers';
+import { cleanupTempDirs, newExperiment, tempDir } from '../engine/llm/helpers';
 
 after(() => cleanupTempDirs());
 

@@ -11,7 +11,7 @@ import { LocalBackend } from '../../src/engine/backends/local';
 import { runnerDir } from '../../src/engine/packageDirs';
 import { processStartTime } from '../../src/engine/lock';
 import { NodeSandbox } from '../../src/engine/llm/executorAgent/sandbox';
-import { cleanupTempDirs, newExperiment } from '../llm/helpers';
+import { cleanupTempDirs, newExperiment } from '../engine/llm/helpers';
 
 after(() => cleanupTempDirs());
 

@@ -9,8 +9,8 @@ import { test } from 'node:test';
 import { describeError, LlmClient, LlmError, resolveLlmConfig, UsageMeter } from '../../src/engine/llm';
 import { trustedFoldersPath } from '../../src/engine/llm/config';
 import { redact, scrubbedEnv } from '../../src/engine/secrets';
-import { useFakeServers } from '../llm/fakeServers';
-import { cleanupTempDirs, tempDir, testConfig } from '../llm/helpers';
+import { useFakeServers } from '../engine/llm/fakeServers';
+import { cleanupTempDirs, tempDir, testConfig } from '../engine/llm/helpers';
 
 const servers = useFakeServers({ research: false });
 

@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 import { forkNode, queueNode } from '../../src/engine/actions';
 import { Experiment } from '../../src/engine/experiment';
 import { nodeTooltipMarkdown } from '../../src/extension/views/tooltipMarkdown';
-import { cleanupTempDirs, newExperiment } from '../llm/helpers';
+import { cleanupTempDirs, newExperiment } from '../engine/llm/helpers';
 
 after(() => cleanupTempDirs());
 

@@ -2,7 +2,7 @@
 // last test prints how many ran and fails unless every one that ran held.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { cleanupTempDirs } from '../llm/helpers';
+import { cleanupTempDirs } from '../engine/llm/helpers';
 import { CASES, held } from './redteam/table';
 import './redteam/executor.cases';
 import './redteam/data.cases';

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { detectIsolation, runConfined, type Isolation } from '../../src/engine/sandbox';
-import { cleanupTempDirs, tempDir } from '../llm/helpers';
+import { cleanupTempDirs, tempDir } from '../engine/llm/helpers';
 
 after(() => cleanupTempDirs());
 

@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import type { Frame, Page } from 'playwright-core';
 import { runFromPalette, screenshot, waitForWorkbench, webviewFrame, webviewLocator } from './workbench';
+// The page's debug hook (window.__trex) is declared by the webview's entry file.
+import type {} from '../../webview/main';
 
 export interface UiStep {
   name: string;

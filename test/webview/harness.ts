@@ -11,6 +11,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { packageRoot } from '../../src/engine/packageDirs';
 import { panelHtml } from '../../src/extension/panel/panelHtml';
 import type { ToHostMessage, ToWebviewMessage } from '../../webview/protocol';
+// The page's debug hook (window.__trex) is declared by the webview's entry file.
+import type {} from '../../webview/main';
 
 export const REPO = packageRoot();
 export const RESULTS_DIR = join(REPO, 'test-results');

@@ -1,5 +1,6 @@
 // The probe's JSON (trainer/trex_probe.py), checked field by field at the boundary: it comes from
 // another machine's python and its packages, so nothing in it is trusted by shape.
+import { isPlainObject } from '../util/isPlainObject';
 export const PROBED_PACKAGES = ['transformers', 'peft', 'trl', 'llamafactory', 'datasets', 'accelerate', 'lm_eval', 'vllm'] as const;
 export type ProbedPackage = (typeof PROBED_PACKAGES)[number];
 
@@ -24,7 +25,7 @@ export interface ProbeReport {
 type Json = Record<string, unknown>;
 
 function obj(v: unknown, where: string): Json {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`probe: ${where} is not an object`);
+  if (!isPlainObject(v)) throw new Error(`probe: ${where} is not an object`);
   return v as Json;
 }
 

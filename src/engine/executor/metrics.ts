@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { JsonObject } from '../spec/types';
+import { isPlainObject } from '../util/isPlainObject';
 
 export interface ParsedMetrics {
   score: number;
@@ -37,12 +38,12 @@ export function readMetrics(path: string, metric: string, evaluatedSha256: strin
   } catch (e) {
     throw new Error(`metrics.json is not JSON: ${(e as Error).message}`);
   }
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error('metrics.json must be an object');
+  if (!isPlainObject(raw)) throw new Error('metrics.json must be an object');
   const obj = raw as JsonObject;
   const pick = (split: string): number | undefined => {
     const s = obj[split];
-    if (!s || typeof s !== 'object' || Array.isArray(s)) return undefined;
-    const v = (s as JsonObject)[metric];
+    if (!isPlainObject(s)) return undefined;
+    const v = s[metric];
     return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
   };
   const score = pick('validation');

@@ -2,12 +2,13 @@
 // custom scoring script) or lm-evaluation-harness, whose command is rendered here and whose
 // results JSON the runner converts into metrics.json.
 import type { Json, JsonObject } from '../spec/types';
+import { isPlainObject } from '../util/isPlainObject';
 import { localModelInputs, nodePaths } from './render';
 import type { LlmTrain } from './trainConfig';
 import { RenderError, type StageContext, type StagePlan } from './types';
 
 const strings = (v: Json | undefined): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
-const asObject = (v: Json | undefined): JsonObject => (v && typeof v === 'object' && !Array.isArray(v) ? v : {});
+const asObject = (v: Json | undefined): JsonObject => (isPlainObject(v) ? v : {});
 
 /** lm_eval model_args: the base plus the adapter for LoRA/QLoRA, else the fine-tuned model itself. */
 export function lmEvalModelArgs(baseModel: string, ckpt: string, t: LlmTrain): string {

@@ -6,7 +6,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../store/atomicWrite';
-import type { Json, JsonObject } from '../spec/types';
+import type { Json } from '../spec/types';
+import { isPlainObject } from '../util/isPlainObject';
 import { gpuTarget } from './compute';
 import { renderEvaluate } from './evaluation';
 import { renderHf } from './hf';
@@ -78,11 +79,11 @@ export function localDataFiles(ctx: StageContext): string[] {
   const sources: Json[] = [];
   if (Array.isArray(ctx.recipe.sources)) sources.push(...ctx.recipe.sources);
   const evalData = ctx.spec.task.eval_data;
-  if (evalData && typeof evalData === 'object' && !Array.isArray(evalData)) sources.push(evalData.validation ?? null, evalData.test ?? null);
+  if (isPlainObject(evalData)) sources.push(evalData.validation ?? null, evalData.test ?? null);
   const files = new Set<string>();
   for (const s of sources) {
-    if (!s || typeof s !== 'object' || Array.isArray(s)) continue;
-    const path = (s as JsonObject).path;
+    if (!isPlainObject(s)) continue;
+    const path = s.path;
     if (typeof path === 'string' && !/^[a-z]+:\/\//i.test(path) && !path.startsWith('/') && !path.startsWith('..')) files.add(path.replace(/^\.\//, ''));
   }
   return [...files];

@@ -3,6 +3,7 @@
 // every field of what is rendered from it and default nothing themselves.
 // train.yaml was validated against train.schema.json already; this only fills gaps.
 import type { Json, JsonObject } from '../spec/types';
+import { isPlainObject } from '../util/isPlainObject';
 import { LLM_FRAMEWORKS, RenderError, type LlmFramework } from './types';
 
 /** Fields every framework reads. */
@@ -76,7 +77,7 @@ const str = <T extends string>(v: Json | undefined, d: T): T => (typeof v === 's
 const isLlmFramework = (f: string): f is LlmFramework => (LLM_FRAMEWORKS as readonly string[]).includes(f);
 
 function core(train: JsonObject, d: TrainCore): TrainCore {
-  const lora = (train.lora && typeof train.lora === 'object' && !Array.isArray(train.lora) ? train.lora : {}) as JsonObject;
+  const lora = (isPlainObject(train.lora) ? train.lora : {}) as JsonObject;
   const maxSteps = train.max_steps;
   return {
     method: str(train.method, d.method),

@@ -24,21 +24,54 @@ export function getPath(config: NodeConfig, path: string): Json | undefined {
 /** Returns a copy of config with the value at path replaced; intermediate objects are created. */
 export function setPath(config: NodeConfig, path: string, value: Json): NodeConfig {
   const copy = structuredClone(config) as unknown as JsonObject;
-  const segs = segmentsOf(path);
-  let cur: JsonObject | Json[] = copy;
+  writePath(copy, segmentsOf(path), value);
+  return copy as unknown as NodeConfig;
+}
+
+export interface WritePathOptions {
+  /** Refuse, with a reason, a write that would index a list by a name, skip past its end or create a
+   *  missing list item (a list grows only by writing at its length); missing objects are still created.
+   *  Unchecked, every missing or scalar container on the way is replaced by an empty one. */
+  checked?: boolean;
+  /** A null value removes the key or list item instead of storing null. */
+  nullRemoves?: boolean;
+}
+
+const INDEX = /^\d+$/;
+
+/** Writes value at the path segs inside root, in place. Returns why it could not (checked writes only). */
+export function writePath(root: JsonObject, segs: string[], value: Json, opts: WritePathOptions = {}): string | undefined {
+  const removing = opts.nullRemoves === true && value === null;
+  const where = (n: number) => segs.slice(0, n).join('.');
+  let cur: JsonObject | Json[] = root;
   for (let i = 0; i < segs.length - 1; i++) {
     const seg = segs[i];
-    const key: string | number = Array.isArray(cur) ? Number(seg) : seg;
-    let next = (cur as Record<string | number, Json>)[key];
-    if (next === null || typeof next !== 'object') {
-      next = /^\d+$/.test(segs[i + 1]) ? [] : {};
-      (cur as Record<string | number, Json>)[key] = next;
+    let next: Json | undefined;
+    if (Array.isArray(cur)) next = opts.checked && !INDEX.test(seg) ? undefined : cur[Number(seg)];
+    else next = cur[seg];
+    if (next === undefined || next === null || typeof next !== 'object') {
+      if (opts.checked) {
+        if (Array.isArray(cur)) return `no item ${seg} in ${where(i)} (it has ${cur.length})`;
+        if (INDEX.test(segs[i + 1])) return `${where(i + 1)} is not a list`;
+        if (removing) return undefined; // removing under a missing object: nothing to do
+      }
+      next = !opts.checked && INDEX.test(segs[i + 1]) ? [] : {};
+      (cur as Record<string | number, Json>)[Array.isArray(cur) ? Number(seg) : seg] = next;
     }
-    cur = next as JsonObject | Json[];
+    cur = next;
   }
   const last = segs[segs.length - 1];
-  (cur as Record<string | number, Json>)[Array.isArray(cur) ? Number(last) : last] = value;
-  return copy as unknown as NodeConfig;
+  if (Array.isArray(cur)) {
+    if (opts.checked && !INDEX.test(last)) return `${where(segs.length - 1)} is a list: index it with a number`;
+    const idx = Number(last);
+    if (opts.checked && idx > cur.length) return `index ${idx} is past the end of ${where(segs.length - 1)} (length ${cur.length}; use ${cur.length} to append)`;
+    if (!removing) cur[idx] = value;
+    else if (idx < cur.length) cur.splice(idx, 1);
+    return undefined;
+  }
+  if (removing) delete cur[last];
+  else cur[last] = value;
+  return undefined;
 }
 
 /** A copy of the config without the value at path (a missing path changes nothing). */

@@ -8,6 +8,7 @@ import trainSchema from '../../../schemas/train.schema.json';
 import trexSchema from '../../../schemas/trex.schema.json';
 import { describeSchemaErrors } from './schemaErrors';
 import type { Json } from './types';
+import { isPlainObject } from '../util/isPlainObject';
 
 export type SchemaName = 'trex' | 'recipe' | 'train';
 
@@ -78,7 +79,7 @@ export function parseAndValidate<T>(text: string, schema: SchemaName, file: stri
     });
     throw new SpecError(problems);
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+  if (!isPlainObject(value)) {
     throw new SpecError([{ file, line: 1, column: 1, field: '', message: 'must be a mapping' }]);
   }
   return value as T;

@@ -5,6 +5,7 @@
 // shortly after a burst of appends, and on close.
 import { redactDeep } from '../secrets';
 import { closeSync, existsSync, fdatasync, fdatasyncSync, openSync, readFileSync, writeSync, ftruncateSync, fstatSync } from 'node:fs';
+import { isPlainObject } from '../util/isPlainObject';
 
 export interface LoadResult<E> {
   events: E[];
@@ -52,7 +53,7 @@ export class EventLog<E extends { seq: number }> {
         continue;
       }
       // A line must be one event object: null, numbers, strings and arrays are skipped.
-      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      if (!isPlainObject(parsed)) {
         badLines.push(lineNo);
         continue;
       }

@@ -2,7 +2,7 @@
 // parent's, its metrics and the loss curve from the trainer's log (LLaMA-Factory's
 // trainer_log.jsonl: one JSON object per line with current_steps and loss).
 import { readFileSync } from 'node:fs';
-import { finalPick, NODE_FILES, replicateAnchor, type Experiment, type JsonObject, type TreeNode } from '../../engine';
+import { finalPick, isPlainObject, NODE_FILES, replicateAnchor, type Experiment, type JsonObject, type TreeNode } from '../../engine';
 import type { LossPoint, NodeDetails } from '../../../webview/protocol';
 import { existingStageLogs } from '../logs/stageLogs';
 import { unifiedDiff } from '../util/lineDiff';
@@ -78,7 +78,7 @@ function flattenMetrics(metrics: JsonObject): [string, number][] {
   const out: [string, number][] = [];
   for (const [k, v] of Object.entries(metrics)) {
     if (typeof v === 'number') out.push([k, v]);
-    else if (v && typeof v === 'object' && !Array.isArray(v)) {
+    else if (isPlainObject(v)) {
       for (const [k2, v2] of Object.entries(v)) if (typeof v2 === 'number') out.push([`${k}.${k2}`, v2]);
     }
   }

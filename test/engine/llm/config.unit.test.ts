@@ -5,7 +5,7 @@ import { after, test } from 'node:test';
 import type { TaskSpec } from '../../../src/engine';
 import { describeLlmConfig, NO_KEY_MESSAGE, priceCall, priceFor, resolveLlmConfig, selectProposer, DEFAULT_PRICES } from '../../../src/engine/llm';
 import { applyEdits } from '../../../src/engine/proposers/llm/applyEdits';
-import { cleanupTempDirs, newExperiment, tempDir } from '../../llm/helpers';
+import { cleanupTempDirs, newExperiment, tempDir } from './helpers';
 
 after(() => cleanupTempDirs());
 

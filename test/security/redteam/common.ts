@@ -3,7 +3,7 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { tempDir } from '../../llm/helpers';
+import { tempDir } from '../../engine/llm/helpers';
 
 export const SECRETS = {
   OPENAI_API_KEY: 'sk-redteam-suite-openai-0001',

@@ -10,7 +10,7 @@ import { checkProposedSources } from '../../../src/engine/dataPolicy';
 import { resolveLlmConfig } from '../../../src/engine/llm';
 import { httpGet } from '../../../src/engine/llm/research/http';
 import { redact } from '../../../src/engine/secrets';
-import { newExperiment, tempDir } from '../../llm/helpers';
+import { newExperiment, tempDir } from '../../engine/llm/helpers';
 import { assertNoSecret, countingServer, plantSecrets, SECRETS } from './common';
 import { hostile } from './table';
 

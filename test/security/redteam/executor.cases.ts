@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import type { Experiment } from '../../../src/engine';
 import { checkArgv, executorTools } from '../../../src/engine/llm/executorAgent/tools';
 import { detectIsolation } from '../../../src/engine/sandbox';
-import { newExperiment, tempDir, testConfig } from '../../llm/helpers';
-import { testBackend } from '../../llm/testBackend';
+import { newExperiment, tempDir, testConfig } from '../../engine/llm/helpers';
+import { testBackend } from '../../engine/llm/testBackend';
 import { assertNoSecret, assertNoSecretUnder, countingServer, plantSecrets, SSH_KEY_TEXT } from './common';
 import { hostile } from './table';
 

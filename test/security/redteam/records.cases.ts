@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { appendExecutorRecord } from '../../../src/engine/llm/executorAgent/records';
-import { newExperiment } from '../../llm/helpers';
+import { newExperiment } from '../../engine/llm/helpers';
 import { scriptedExperiment } from '../scriptedBackend';
 import { assertNoSecretUnder, SECRETS, withPlantedSecrets } from './common';
 import { hostile } from './table';

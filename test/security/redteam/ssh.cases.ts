@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { runJobToEnd } from '../../../src/engine/llm/executorAgent/jobs';
 import { executorTools } from '../../../src/engine/llm/executorAgent/tools';
-import { newExperiment, testConfig } from '../../llm/helpers';
-import { makeBackend } from '../../ssh/helpers';
-import { SshdHarness, sshdAvailable } from '../../ssh/sshd';
+import { newExperiment, testConfig } from '../../engine/llm/helpers';
+import { makeBackend } from '../../engine/backends/ssh/helpers';
+import { SshdHarness, sshdAvailable } from '../../engine/backends/ssh/sshd';
 import { assertNoSecret, assertNoSecretUnder, plantSecrets } from './common';
 import { hostile } from './table';
 

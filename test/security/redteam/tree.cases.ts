@@ -1,6 +1,6 @@
 // Hostile tree.jsonl lines: never applied, whatever they claim.
 import assert from 'node:assert/strict';
-import { newExperiment } from '../../llm/helpers';
+import { newExperiment } from '../../engine/llm/helpers';
 import { hostile } from './table';
 
 const base = { seq: 500, t: 1 };

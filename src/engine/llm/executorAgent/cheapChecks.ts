@@ -14,6 +14,7 @@ import { tailLines } from '../text';
 import { runJobToEnd } from './jobs';
 import { appendExecutorRecord } from './records';
 import { trainerDataPolicy } from '../../dataPolicy';
+import { isPlainObject } from '../../util/isPlainObject';
 
 export interface CheapCheckOptions {
   /** Examples per source (and in total) for the sample. */
@@ -41,10 +42,10 @@ export function cheapCheckConfig(config: NodeConfig, examples: number, steps: nu
   const recipe = structuredClone(config.recipe);
   const sources = Array.isArray(recipe.sources) ? recipe.sources : [];
   for (const s of sources) {
-    if (s && typeof s === 'object' && !Array.isArray(s) && typeof s.num_examples === 'number') s.num_examples = Math.min(s.num_examples, examples);
+    if (isPlainObject(s) && typeof s.num_examples === 'number') s.num_examples = Math.min(s.num_examples, examples);
   }
   const mixing = recipe.mixing;
-  if (mixing && typeof mixing === 'object' && !Array.isArray(mixing) && typeof mixing.total === 'number') mixing.total = Math.min(mixing.total, examples);
+  if (isPlainObject(mixing) && typeof mixing.total === 'number') mixing.total = Math.min(mixing.total, examples);
   const train: JsonObject = { ...normalizeTrain(config.train), max_steps: steps as Json };
   return { recipe, train };
 }
