@@ -34,7 +34,7 @@ export class ScriptedBackend implements Backend {
   async poll(job: StageJob): Promise<JobStatus> {
     return this.started.has(job.runDir) ? { state: 'exited', exitCode: 0, where: 'scripted' } : { state: 'none' };
   }
-  async readLog(): Promise<Buffer> {
+  async readLog(_job: StageJob, _offset: number, _maxBytes: number): Promise<Buffer> {
     return Buffer.alloc(0);
   }
   async fetchResults(): Promise<void> {}

@@ -12,6 +12,7 @@ import { formatProblem, SpecError } from '../spec/validate';
 import type { NodeResult, StageName } from '../tree/events';
 import type { TreeNode } from '../tree/tree';
 import { planNodeStages, resolveTrain, warmStartFile, warmStartTail, type WarmStartTail } from '../frameworks';
+import { LogMask } from './logMask';
 import { RunFolderSeal } from './runFolderSeal';
 import { fileSha256, readMetrics } from './metrics';
 import { trainerDataPolicy } from '../dataPolicy';
@@ -252,21 +253,31 @@ export class NodeExecutor {
     const splitter = new LineSplitter();
     const progress: StageProgress = { nodeId: id, stage, startedAtMs: Date.now(), where: status.where };
     const pollMs = this.opts.pollMs ?? this.backend.pollIntervalMs ?? 50;
+    // Secrets are masked in the copy (same length, so `offset` also counts what a resume re-reads).
+    const logMask = new LogMask();
+    const write = (bytes: Buffer) => {
+      if (bytes.length === 0) return;
+      appendFileSync(logFile, bytes);
+      for (const line of splitter.push(bytes.toString('utf8'))) {
+        const p = parseProgressLine(line);
+        if (p) {
+          Object.assign(progress, p);
+          this.opts.onProgress?.({ ...progress });
+        }
+      }
+    };
     const drain = async () => {
       for (;;) {
         const chunk = await this.backend.readLog(job, offset, LOG_CHUNK);
         if (chunk.length === 0) return;
-        appendFileSync(logFile, chunk);
         offset += chunk.length;
-        for (const line of splitter.push(chunk.toString('utf8'))) {
-          const p = parseProgressLine(line);
-          if (p) {
-            Object.assign(progress, p);
-            this.opts.onProgress?.({ ...progress });
-          }
-        }
+        write(logMask.push(chunk));
         if (chunk.length < LOG_CHUNK) return;
       }
+    };
+    const drainAll = async () => {
+      await drain();
+      write(logMask.flush());
     };
     this.opts.onProgress?.({ ...progress });
     const limitMs = this.stageTimeoutMs();
@@ -277,7 +288,7 @@ export class NodeExecutor {
     for (;;) {
       if (signal.aborted) {
         await this.backend.cancel(job);
-        await drain().catch(() => undefined);
+        await drainAll().catch(() => undefined);
         throw new Interrupted();
       }
       await drain().catch((e: unknown) => {
@@ -303,11 +314,11 @@ export class NodeExecutor {
     // One-time shared work (the base model built on first use) is not this node's compute.
     const wallMs = Math.max(0, stageMs - Math.round((progress.setupSeconds ?? 0) * 1000));
     if (gaveUp) {
-      await drain().catch(() => undefined);
+      await drainAll().catch(() => undefined);
       this.exp.emit({ type: 'stage_finished', id, stage, exitCode: -1, wallMs, host: status.where });
       return { exitCode: -1, wallMs, reason: gaveUp };
     }
-    await drain();
+    await drainAll();
     await this.backend.fetchResults(job);
     const exitCode = status.state === 'exited' ? (status.exitCode ?? -1) : -1;
     // Provenance of the result: the metrics exactly as the evaluate stage left them.
