@@ -69,8 +69,9 @@ ISOLATION_WORDS = {
 # unshare: root of a new user namespace; every mount read-only except the scratch folder, credential
 # paths hidden, the result checked, then exec.
 _UNSHARE_SH = r"""
-work=$0; shift
+work=$0
 fail() { echo "trex script sandbox: $*" >&2; exit 125; }
+case "$1" in ''|*[!0-9]*) fail "bad hidden-path count" ;; esac
 mount --make-rprivate / || fail "cannot make mounts private"
 mount --bind -- "$work" "$work" || fail "cannot bind $work"
 n=$1; shift; h=(); for ((i=0;i<n;i++)); do h+=("$1"); shift; done

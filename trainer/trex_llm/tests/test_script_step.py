@@ -8,7 +8,7 @@ import threading
 import unittest
 from unittest import mock
 
-from trex_llm import config
+from trex_llm import config, script_step
 from trex_llm.recipe import prepare
 from trex_llm.script_step import detect_isolation
 from trex_protocol.errors import InputError
@@ -138,6 +138,14 @@ class ContainmentTests(unittest.TestCase):
         self.server.close()
 
     def test_credentials_network_and_writes_outside_are_contained(self):
+        self.contained(detect_isolation())
+
+    @unittest.skipUnless(script_step._works(["unshare", "-rnmpf", "--mount-proc", "--kill-child", "true"]), "no user namespaces for unshare")
+    def test_unshare_contains_the_same(self):
+        with mock.patch.object(script_step, "_isolation", "unshare"):
+            self.contained("unshare")
+
+    def contained(self, kind):
         port = self.server.getsockname()[1]
         body = f"""
             import json, os, socket, sys
@@ -164,7 +172,8 @@ class ContainmentTests(unittest.TestCase):
         with mock.patch.dict(os.environ, {"HOME": self.home}):
             t = config.parse_task(task_doc())
             r = config.parse_recipe(recipe_doc(filters=[{"kind": "script", "path": "data/probe.py"}], split={"validation": 0}))
-            prepare(t, r, "out", os.path.join(self.dir, "cache"))
+            stats = prepare(t, r, "out", os.path.join(self.dir, "cache"))
+        self.assertEqual(stats["steps"][0]["isolation"], kind)
         got = json.loads(read_jsonl(os.path.join("out", "train.jsonl"))[0]["completion"][0]["content"])
         self.assertEqual(got, {"ssh": "refused", "net": "refused", "write": "refused"})
         self.assertFalse(os.path.exists(os.path.join(self.dir, "escaped.txt")))
