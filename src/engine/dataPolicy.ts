@@ -41,6 +41,33 @@ export function checkProposedSources(experimentDir: string, spec: TaskSpec, pare
       if (!HF_ID.test(d) || d.split('/').includes('..')) problems.push(`${where}.dataset: '${d.slice(0, 80)}' is not a Hugging Face dataset id (owner/name)`);
     }
   }
+  return [...problems, ...checkProposedScripts(expDir, parentRecipe, recipe)];
+}
+
+function scriptsOf(recipe: unknown): { index: number; path: unknown }[] {
+  const f = recipe && typeof recipe === 'object' ? (recipe as { filters?: Json }).filters : undefined;
+  if (!Array.isArray(f)) return [];
+  return f.flatMap((step, index) => (isPlainObject(step) && step.kind === 'script' ? [{ index, path: step.path }] : []));
+}
+
+/** A script step the parent did not have must name a .py file under the experiment's data/ (never a URL or allow_paths). */
+function checkProposedScripts(expDir: string, parentRecipe: unknown, recipe: unknown): string[] {
+  const known = new Set(scriptsOf(parentRecipe).map((s) => s.path));
+  const problems: string[] = [];
+  for (const { index, path } of scriptsOf(recipe)) {
+    if (known.has(path)) continue;
+    const where = `recipe.filters.${index}.path`;
+    if (typeof path !== 'string' || !path.endsWith('.py')) {
+      problems.push(`${where}: a script step needs a .py file under the experiment's data/ folder`);
+      continue;
+    }
+    if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(path)) {
+      problems.push(`${where}: '${path.slice(0, 80)}' is not a local file; a script must be a file under data/`);
+      continue;
+    }
+    const problem = checkPath(path, expDir, [join(expDir, 'data')], []);
+    if (problem) problems.push(`${where}: ${problem}`);
+  }
   return problems;
 }
 

@@ -5,7 +5,7 @@ from trex_protocol.errors import InputError
 from trex_protocol.fields import choice, get, number, present
 
 SOURCE_KINDS = ("hf", "file", "synthetic")
-FILTER_KINDS = ("dedup", "near_dedup", "length", "language", "quality")
+FILTER_KINDS = ("dedup", "near_dedup", "length", "language", "quality", "script")
 BUILTIN_METRICS = ("accuracy", "exact_match", "f1", "macro_f1", "micro_f1", "rouge1", "rouge2", "rougeL")
 ANSWER_KINDS = ("text", "label", "labels", "choice", "sequence", "number")
 EVAL_KINDS = ("builtin", "lm_eval", "script")
@@ -172,6 +172,9 @@ def _check_filter(flt, field):
     elif kind == "quality":
         number(flt, "min_score", f"{field}.min_score", None)
         get(flt, "field", f"{field}.field", str)
+    elif kind == "script":
+        from .script_step import parse_step
+        parse_step(flt, field)
 
 
 def parse_train(doc):

@@ -1,7 +1,7 @@
 """`prepare`: a data recipe -> training data in the node's data dir.
 Order: load each source -> map fields -> sample num_examples -> mix by weight
 (mixing.total) -> drop examples whose prompt is a validation/test prompt ->
-filters in order -> shuffle -> hold out a validation split if the task has no
+filters and script steps (script_step.py) in order -> shuffle -> hold out a validation split if the task has no
 fixed one -> apply the prompt template. Writes train.jsonl, validation.jsonl,
 test.jsonl (rows in chat form, see README.md), stats.json and format.json,
 built in a temp dir and renamed into place."""
@@ -10,6 +10,7 @@ import random
 from .filters import apply_filter, normalize
 from trex_protocol.files import write_dir_atomic
 from .mapping import effective_mapping, map_row
+from .script_step import run_script_step
 from .sources import load_rows
 from .templates import apply_template
 from .tokens import TokenCounter
@@ -125,7 +126,12 @@ def prepare(task, recipe, out_dir, cache_dir):
     if before - len(rows):
         dropped["decontaminated"] = before - len(rows)
     counter = TokenCounter(task["base_model"])
-    for flt in recipe["filters"]:
+    steps = []
+    for i, flt in enumerate(recipe["filters"]):
+        if flt["kind"] == "script":  # may add rows as well as drop them: counted in stats.steps
+            rows, step_stats = run_script_step(rows, flt, f"filters[{i}]")
+            steps.append(step_stats)
+            continue
         before = len(rows)
         rows = apply_filter(rows, flt, counter)
         dropped[flt["kind"]] = dropped.get(flt["kind"], 0) + before - len(rows)
@@ -140,6 +146,8 @@ def prepare(task, recipe, out_dir, cache_dir):
     validation = [eval_row(ex, system, template) for ex in eval_sets.get("validation", [])]
     test = [eval_row(ex, system, template) for ex in eval_sets.get("test", [])]
     stats = _stats(rows, train, validation, test, validation_from, dropped, counter, template)
+    if steps:
+        stats["steps"] = steps
     write_dir_atomic(out_dir, {"train.jsonl": train, "validation.jsonl": validation, "test.jsonl": test},
                      {"stats.json": stats, "format.json": {"template": template, "system": system,
                                                            "has_rejected": any("rejected" in r for r in train)}})

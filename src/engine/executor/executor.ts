@@ -5,6 +5,7 @@
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend, StageJob } from '../backends/backend';
+import { dataCacheKey } from '../dataFiles';
 import { configHash, recipeHash, normalizeTrain, type Experiment } from '../experiment';
 import { diffConfigs, type NodeConfig } from '../spec/configPaths';
 import type { JsonObject, ReuseSettings } from '../spec/types';
@@ -105,7 +106,9 @@ export class NodeExecutor {
 
       let computeMs = 0;
       let savedMs = 0;
-      const dataDir = this.opts.reuse.data_cache ? `cache/data/${rHash}` : `nodes/${id}/data`;
+      // The cache key covers the content of the files and scripts the recipe reads, not only the recipe.
+      const dataKey = dataCacheKey(exp.dir, exp.spec, config.recipe, rHash);
+      const dataDir = this.opts.reuse.data_cache ? `cache/data/${dataKey}` : `nodes/${id}/data`;
       // Stage commands per train.yaml `framework`; a config that cannot run fails here, in setup.
       // The runner re-checks every file source against this on the training machine.
       const dataEnv = { TREX_DATA_POLICY: JSON.stringify(trainerDataPolicy(exp.spec, config.recipe, exp.tree.ancestry(id).flatMap((n) => n.changes))) };
@@ -113,7 +116,7 @@ export class NodeExecutor {
       seal.write(stages.files);
 
       // 1. Prepare data (or reuse the cached copy made by any node with the same recipe).
-      const cachedPrep = this.opts.reuse.data_cache && (await this.dataReady(rHash, dataDir));
+      const cachedPrep = this.opts.reuse.data_cache && (await this.dataReady(dataKey, dataDir));
       let dataCacheHit = false;
       if (cachedPrep && !node.stagesDone.includes('prepare')) {
         dataCacheHit = true;
@@ -128,8 +131,8 @@ export class NodeExecutor {
           outputs: stages.prepare.outputs,
           label: `${id} prepare`,
         }, signal, seal);
-        if (this.opts.reuse.data_cache) this.preparing.set(rHash, prep.then(() => undefined, () => undefined));
-        const r = await prep.finally(() => this.preparing.delete(rHash));
+        if (this.opts.reuse.data_cache) this.preparing.set(dataKey, prep.then(() => undefined, () => undefined));
+        const r = await prep.finally(() => this.preparing.delete(dataKey));
         computeMs += r.wallMs;
         if (r.exitCode !== 0) return this.fail(id, 'prepare', r.exitCode, computeMs, t0, r.reason);
       }
@@ -356,8 +359,8 @@ export class NodeExecutor {
     return true;
   }
 
-  private async dataReady(rHash: string, dataDir: string): Promise<boolean> {
-    const inFlight = this.preparing.get(rHash);
+  private async dataReady(dataKey: string, dataDir: string): Promise<boolean> {
+    const inFlight = this.preparing.get(dataKey);
     if (inFlight) await inFlight;
     return this.backend.exists(`${dataDir}/stats.json`);
   }

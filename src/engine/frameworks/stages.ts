@@ -5,9 +5,8 @@
 // batch runs adapted, and says so in the rendered config, the train log and run/memory.md.
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { recipeLocalPaths } from '../dataFiles';
 import { writeFileAtomic } from '../store/atomicWrite';
-import type { Json } from '../spec/types';
-import { isPlainObject } from '../util/isPlainObject';
 import { gpuTarget } from './compute';
 import { renderEvaluate } from './evaluation';
 import { renderHf } from './hf';
@@ -74,19 +73,9 @@ function prepareStage(ctx: StageContext): StagePlan {
   };
 }
 
-/** Local data files named by the recipe and the task's eval sets travel to remote hosts with the stage. */
+/** Local data files and script steps named by the recipe and the task's eval sets (inside the experiment) travel to remote hosts with the stage. */
 export function localDataFiles(ctx: StageContext): string[] {
-  const sources: Json[] = [];
-  if (Array.isArray(ctx.recipe.sources)) sources.push(...ctx.recipe.sources);
-  const evalData = ctx.spec.task.eval_data;
-  if (isPlainObject(evalData)) sources.push(evalData.validation ?? null, evalData.test ?? null);
-  const files = new Set<string>();
-  for (const s of sources) {
-    if (!isPlainObject(s)) continue;
-    const path = s.path;
-    if (typeof path === 'string' && !/^[a-z]+:\/\//i.test(path) && !path.startsWith('/') && !path.startsWith('..')) files.add(path.replace(/^\.\//, ''));
-  }
-  return [...files];
+  return recipeLocalPaths(ctx.spec, ctx.recipe).filter((p) => !p.startsWith('/') && !p.startsWith('..'));
 }
 
 function memoryFiles(ctx: StageContext, plan: MemoryPlan, gpus: number): RenderedFile[] {

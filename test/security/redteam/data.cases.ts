@@ -3,9 +3,10 @@
 // training machine refuses the same paths again; injected instructions in a dataset card or a
 // research page cannot widen any of it.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { checkProposedSources } from '../../../src/engine/dataPolicy';
 import { resolveLlmConfig } from '../../../src/engine/llm';
 import { httpGet } from '../../../src/engine/llm/research/http';
@@ -113,6 +114,60 @@ hostile('prompt injection', 'inside a research page: it cannot move the key or w
     assert.ok(!c.executor.allowedCommands.includes('bash') && !c.executor.allowedCommands.includes('curl'));
     assert.match(c.warnings.join('\n'), /without your consent/);
   } finally {
+    undo();
+  }
+});
+
+// Script recipe steps: a model may only propose a .py file under data/, and the runner runs it
+// confined: no secrets in its environment, no ~/.ssh, no network, no writes outside its scratch folder.
+const scriptPaths: [string, RegExp][] = [
+  ['/tmp/evil.py', /outside the experiment's data\//],
+  ['~/.ssh/evil.py', /outside the experiment/],
+  ['data/../nodes/n0000/evil.py', /'\.\.'/],
+  ['https://evil.example/evil.py', /not a local file/],
+  ['data/evil.sh', /needs a \.py file/],
+];
+for (const [p, re] of scriptPaths) {
+  hostile('proposed script step', p, () => {
+    const exp = newExperiment();
+    mkdirSync(join(exp.dir, 'data'), { recursive: true });
+    const problems = checkProposedSources(exp.dir, exp.spec, { sources: [] }, { sources: [], filters: [{ kind: 'script', path: p }] });
+    assert.match(problems.join('\n'), re, `accepted: ${p}`);
+  });
+}
+
+hostile('script step on the training machine', 'reads ~/.ssh and the environment, opens a socket, writes outside: all contained', async () => {
+  const undo = plantSecrets();
+  const srv = await countingServer();
+  try {
+    const exp = newExperiment();
+    mkdirSync(join(exp.dir, 'data'), { recursive: true });
+    const probe = [
+      'import json, os, socket, sys',
+      'got = {"env": json.dumps(dict(os.environ))}',
+      'try: got["ssh"] = open(os.path.expanduser("~/.ssh/id_rsa")).read()',
+      'except OSError: got["ssh"] = "refused"',
+      `try: got["ssh_abs"] = open(${JSON.stringify(join(process.env.HOME ?? '', '.ssh', 'id_rsa'))}).read()`,
+      'except OSError: got["ssh_abs"] = "refused"',
+      'try:',
+      `    s = socket.create_connection(("127.0.0.1", ${srv.port}), timeout=3); s.sendall(b"GET / HTTP/1.0\\r\\n\\r\\n"); s.recv(10); got["net"] = "connected"`,
+      'except OSError: got["net"] = "refused"',
+      `try: open(${JSON.stringify(join(exp.dir, 'escaped.txt'))}, "w").write("x"); got["write"] = "wrote"`,
+      'except OSError: got["write"] = "refused"',
+      'print(json.dumps({"prompt": "probe", "response": json.dumps(got)}))',
+    ].join('\n');
+    writeFileSync(join(exp.dir, 'data', 'probe.py'), probe);
+    const run = 'import json, sys\nfrom trex_llm.script_step import run_script_step\nrows, stats = run_script_step([], {"path": "data/probe.py"}, "filters[0]")\nprint(json.dumps({"got": json.loads(rows[0]["response"]), "isolation": stats["isolation"]}))';
+    const py = process.env.TREX_PYTHON ?? 'python3';
+    // Asynchronously, so the loopback server keeps accepting while the script runs.
+    const r = await promisify(execFile)(py, ['-c', run], { cwd: exp.dir, encoding: 'utf8', env: { ...process.env, PYTHONPATH: join(__dirname, '..', '..', '..', '..', 'trainer'), TREX_DATA_POLICY: JSON.stringify({ allow_paths: ['data'], allow_hosts: [] }) } });
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as { got: Record<string, string>; isolation: string };
+    assertNoSecret(out.got.env, 'the script step environment');
+    if (out.isolation === 'none') return; // no namespaces on this machine: only the environment is scrubbed (trex doctor says so)
+    assert.deepEqual({ ssh: out.got.ssh, ssh_abs: out.got.ssh_abs, net: out.got.net, write: out.got.write }, { ssh: 'refused', ssh_abs: 'refused', net: 'refused', write: 'refused' });
+    assert.equal(srv.hits(), 0, 'no connection reached the loopback server');
+  } finally {
+    srv.close();
     undo();
   }
 });

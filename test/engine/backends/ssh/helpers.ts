@@ -5,7 +5,8 @@ import { dirname, join } from 'node:path';
 import type { JobStatus, StageJob } from '../../../../src/engine/backends/backend';
 import { SshBackend, type SshBackendOptions } from '../../../../src/engine/backends/ssh/sshBackend';
 import { runnerDir } from '../../../../src/engine/packageDirs';
-import type { SshdHarness } from './sshd';
+import { after, before } from 'node:test';
+import { SshdHarness, sshdAvailable } from './sshd';
 
 /** Strings that break naive shell quoting. */
 export const HOSTILE = [
@@ -123,4 +124,23 @@ export function processGroupAlive(pgid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** The loopback sshd for a test file: started before its tests, stopped after; `skip` says why when sshd is missing. */
+export function useSshd(): { skip: string | false; harness: () => SshdHarness } {
+  const skip = sshdAvailable() ? false : 'OpenSSH server (/usr/sbin/sshd) is not installed';
+  let h: SshdHarness | undefined;
+  before(async () => {
+    if (!skip) h = await SshdHarness.start();
+  });
+  after(async () => {
+    await h?.cleanup();
+  });
+  return {
+    skip,
+    harness: () => {
+      if (!h) throw new Error('sshd is not started');
+      return h;
+    },
+  };
 }
