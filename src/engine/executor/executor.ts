@@ -79,8 +79,10 @@ export class NodeExecutor {
       exp.emit({ type: 'node_edited', id, file: 'recipe.yaml/train.yaml', configHash: cHash, recipeHash: rHash });
     }
 
+    // The prepared data's identity: the recipe and the content of every local file it reads.
+    const dataKey = dataCacheKey(exp.dir, exp.spec, config.recipe, rHash);
     if (this.opts.reuse.dedupe) {
-      const reused = await this.reuseIdentical(node, signal);
+      const reused = await this.reuseIdentical(node, dataKey, signal);
       if (reused === 'interrupted') return 'interrupted';
       if (reused) return 'succeeded';
     }
@@ -95,7 +97,7 @@ export class NodeExecutor {
         metric: exp.spec.metric,
         evaluation: exp.spec.evaluation,
       };
-      const warm = this.opts.reuse.warm_start ? await this.warmStartSource(node, config) : undefined;
+      const warm = this.opts.reuse.warm_start ? await this.warmStartSource(node, config, dataKey) : undefined;
       const train = resolveTrain(config.train);
       if (warm) train[warm.tail.key] = warm.tail.extra;
       const seal = new RunFolderSeal(exp.dir);
@@ -107,7 +109,6 @@ export class NodeExecutor {
       let computeMs = 0;
       let savedMs = 0;
       // The cache key covers the content of the files and scripts the recipe reads, not only the recipe.
-      const dataKey = dataCacheKey(exp.dir, exp.spec, config.recipe, rHash);
       const dataDir = this.opts.reuse.data_cache ? `cache/data/${dataKey}` : `nodes/${id}/data`;
       // Stage commands per train.yaml `framework`; a config that cannot run fails here, in setup.
       // The runner re-checks every file source against this on the training machine.
@@ -190,6 +191,7 @@ export class NodeExecutor {
         computeMs,
         savedMs,
         dataCacheHit,
+        dataKey,
         warmStartFrom: stages.warmStart?.from,
       };
       exp.emit({ type: 'node_result', id, result });
@@ -331,7 +333,7 @@ export class NodeExecutor {
   }
 
   /** A config that already ran is not run again: its result is copied and the node says so. */
-  private async reuseIdentical(node: TreeNode, signal: AbortSignal): Promise<boolean | 'interrupted'> {
+  private async reuseIdentical(node: TreeNode, dataKey: string, signal: AbortSignal): Promise<boolean | 'interrupted'> {
     const tree = this.exp.tree;
     // Wait only for an older twin that is running, so two identical nodes never wait on each other.
     const twin = () =>
@@ -347,6 +349,9 @@ export class NodeExecutor {
     if (!other || other.status !== 'succeeded' || !other.result) return false;
     const origin = other.result.reusedFrom ? tree.get(other.result.reusedFrom) : other;
     const src = origin.result!;
+    // Same config on different data (a data file or script changed since) is not the same work.
+    // Results recorded before data keys existed carry none and are taken as they were.
+    if (src.dataKey !== undefined && src.dataKey !== dataKey) return false;
     for (const f of ['metrics.json', 'data_stats.json']) {
       const from = this.exp.nodePath(origin.id, f);
       if (existsSync(from)) copyFileSync(from, this.exp.nodePath(node.id, f));
@@ -354,7 +359,7 @@ export class NodeExecutor {
     this.exp.emit({
       type: 'node_result',
       id: node.id,
-      result: { score: src.score, testScore: src.testScore, metrics: src.metrics, wallMs: 0, computeMs: 0, savedMs: src.computeMs + src.savedMs, reusedFrom: origin.id },
+      result: { score: src.score, testScore: src.testScore, metrics: src.metrics, wallMs: 0, computeMs: 0, savedMs: src.computeMs + src.savedMs, reusedFrom: origin.id, ...(src.dataKey ? { dataKey: src.dataKey } : {}) },
     });
     return true;
   }
@@ -373,10 +378,12 @@ export class NodeExecutor {
     return 0;
   }
 
-  private async warmStartSource(node: TreeNode, config: NodeConfig): Promise<{ parent: string; tail: WarmStartTail; savedMs: number } | undefined> {
+  private async warmStartSource(node: TreeNode, config: NodeConfig, dataKey: string): Promise<{ parent: string; tail: WarmStartTail; savedMs: number } | undefined> {
     if (!node.parent) return undefined;
     const parent = this.exp.tree.get(node.parent);
     if (parent.status !== 'succeeded' || !parent.result || parent.result.reusedFrom || parent.recipeHash !== node.recipeHash) return undefined;
+    // The parent must have trained on the same data (not on an older version of a file or script).
+    if (parent.result.dataKey !== undefined && parent.result.dataKey !== dataKey) return undefined;
     let parentConfig: NodeConfig;
     try {
       parentConfig = this.exp.readNodeConfig(parent.id);

@@ -28,6 +28,8 @@ export interface NodeResult {
   reusedFrom?: string; // the node whose identical config already ran
   savedMs: number; // compute avoided by reuse (dedupe, data cache, warm start)
   dataCacheHit?: boolean;
+  /** The prepared data's key (recipe + content of the files it reads): reuse needs the same data. */
+  dataKey?: string;
   warmStartFrom?: string;
   tokens?: number;
   costUsd?: number;

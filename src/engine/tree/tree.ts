@@ -120,6 +120,7 @@ export class ExperimentTree {
         if (!isObj(r) || !isNum(r.score) || !optNum(r.testScore) || !isObj(r.metrics)) return 'node_result needs a numeric score and metrics';
         for (const k of ['wallMs', 'computeMs', 'savedMs', 'tokens', 'costUsd']) if (!optNum(r[k])) return `result.${k} is not a number`;
         for (const k of ['reusedFrom', 'warmStartFrom']) if (r[k] !== undefined && !isNodeId(r[k])) return `result.${k} is not a node id`;
+        if (r.dataKey !== undefined && !(isStr(r.dataKey) && /^[0-9a-f]{8,64}$/.test(r.dataKey))) return 'result.dataKey is not a hash';
         return needNode();
       }
       case 'node_failed':

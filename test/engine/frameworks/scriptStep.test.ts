@@ -14,9 +14,9 @@ import { ENV, experiment, PYTHON, SKIP, TRAIN } from './realHelpers';
 import { markingScript, SCRIPT } from './scriptHelpers';
 
 
-async function runNode(exp: Experiment, id: string): Promise<void> {
+async function runNode(exp: Experiment, id: string, dedupe = false): Promise<void> {
   const backend = new LocalBackend({ experimentDir: exp.dir, runnerDir: join(ROOT, 'trainer'), python: PYTHON, cacheDir: join(exp.dir, '.cache') });
-  const executor = new NodeExecutor(exp, backend, { reuse: { dedupe: false, data_cache: true, warm_start: false }, threads: 1, pollMs: 50, env: { ...ENV, HF_HOME: join(exp.dir, '.hf') } });
+  const executor = new NodeExecutor(exp, backend, { reuse: { dedupe, data_cache: true, warm_start: false }, threads: 1, pollMs: 50, env: { ...ENV, HF_HOME: join(exp.dir, '.hf') } });
   const outcome = await executor.run(id, new AbortController().signal);
   assert.equal(outcome, 'succeeded', exp.tree.get(id).failure?.reason);
 }
@@ -49,7 +49,11 @@ test('a script step runs in prepare on the local backend; a changed script re-pr
   assert.notEqual(key2, key1);
   const n2 = exp.createNode({ parent: base, origin: 'fork', title: 'script v2', plan: '# script\n', config, changes: [{ path: 'recipe.filters', from: baseConfig.recipe.filters, to: recipe.filters }] });
   assert.equal(exp.tree.get(n2).recipeHash, exp.tree.get(n1).recipeHash, 'the recipe itself did not change');
-  await runNode(exp, n2);
+  assert.equal(exp.tree.get(n1).result?.dataKey, key1, 'the result records the data it was trained on');
+  // Dedupe on: n2's config equals n1's, but its data does not, so n1's result is not reused.
+  await runNode(exp, n2, true);
+  assert.equal(exp.tree.get(n2).result?.reusedFrom, undefined, 'same config on changed data is new work');
+  assert.equal(exp.tree.get(n2).result?.dataKey, key2);
   assert.equal(typeof exp.tree.get(n2).stageMs.prepare, 'number', 'prepare ran, not served from the cache');
   assert.match(readFileSync(exp.nodePath(n2, 'logs', 'prepare.log'), 'utf8'), /script step data\/mark\.py: 64 rows in, 65 out/);
   const users2 = trainUsers(join(exp.dir, 'cache', 'data', key2));
