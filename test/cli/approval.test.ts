@@ -9,9 +9,10 @@ test('in approval mode proposed nodes wait, and run once approved; rejected ones
   const dir = join(tempDir(), 'exp');
   assert.equal(trex(['init', dir, '--from', 'addition']).code, 0);
   const spec = join(dir, 'trex.yaml');
-  writeFileSync(spec, readFileSync(spec, 'utf8').replace(/^search: \{/m, 'search: {approval: true, '));
-  // A budget above 8 runs: at 8 or fewer, UCT proposes one child per expansion and there would be one to review.
-  const first = trex(['run', dir, '--budget', '10', '--parallel', '1']);
+  writeFileSync(spec, readFileSync(spec, 'utf8').replace(/^search: \{/m, 'search: {approval: true, final_seeds: 1, '));
+  // A budget well above 10 runs: in a search's last 10 runs (and at 8 or fewer), UCT proposes one
+  // child per expansion and there would be one to review.
+  const first = trex(['run', dir, '--budget', '20', '--parallel', '1']);
   assert.equal(first.code, 0, first.stderr);
   assert.match(first.stdout, /Waiting for approval: (n\d{4} ?)+/);
   const s1 = status(dir);
@@ -25,7 +26,7 @@ test('in approval mode proposed nodes wait, and run once approved; rejected ones
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /no node 'n9999'/);
 
-  const second = trex(['run', dir, '--budget', '10', '--parallel', '1']);
+  const second = trex(['run', dir, '--budget', '20', '--parallel', '1']);
   assert.equal(second.code, 0, second.stderr);
   const s2 = status(dir);
   assert.equal(s2.nodes.find((n) => n.id === waiting[0])!.status, 'succeeded');
@@ -38,8 +39,9 @@ test('search.frozen: no proposal may change a task-defining path; the dropped on
   assert.equal(trex(['init', dir, '--from', 'addition']).code, 0);
   const spec = join(dir, 'trex.yaml');
   // Approval mode stops after the first proposals: what was proposed can be read without running it.
-  writeFileSync(spec, readFileSync(spec, 'utf8').replace(/^search: \{/m, 'search: {approval: true, frozen: [recipe.format.template, train.finetuning], ').replace('children_per_expansion: 3', 'children_per_expansion: 6'));
-  const first = trex(['run', dir, '--budget', '12', '--parallel', '1']);
+  writeFileSync(spec, readFileSync(spec, 'utf8').replace(/^search: \{/m, 'search: {approval: true, final_seeds: 1, frozen: [recipe.format.template, train.finetuning], ').replace('children_per_expansion: 3', 'children_per_expansion: 6'));
+  // Budget above the last-10-runs rule, so the root gets a full expansion to check.
+  const first = trex(['run', dir, '--budget', '20', '--parallel', '1']);
   assert.equal(first.code, 0, first.stderr);
   const proposed = status(dir).nodes.filter((n) => n.status === 'awaiting_approval');
   assert.ok(proposed.length >= 1, 'the other knobs are still proposed');
