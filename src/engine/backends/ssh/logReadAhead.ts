@@ -41,14 +41,19 @@ export class LogReadAhead {
   async readAt(offset: number, max: number): Promise<Buffer> {
     for (;;) {
       const end = this.start + this.cached;
+      const next = this.fetches[0];
       if (offset >= this.start && offset < end) {
+        // A short answer means "the end for now" to the caller: not while the rest is on its way.
+        if (next && end - offset < max) {
+          await this.settle(next);
+          continue;
+        }
         const out = this.slice(offset, max);
         // Served bytes are the reader's now; a reader that has caught up holds no memory here.
         this.dropBefore(offset + out.length);
         this.fill();
         return out;
       }
-      const next = this.fetches[0];
       if (next && offset === end) {
         await this.settle(next);
         continue;

@@ -144,7 +144,7 @@ export class SshBackend implements Backend {
     const { root, runtime, python, cache } = await this.ready();
     const conn = this.connection;
     const runDir = this.runDir(root, job);
-    this.logs.delete(runDir);
+    this.forgetLog(job);
     // The stage plan lists every local file the command reads: exactly those go up.
     await uploadPaths(conn, this.opts.experimentDir, job.inputs, root);
 
@@ -221,6 +221,11 @@ export class SshBackend implements Backend {
       this.logs.set(runDir, reader);
     }
     return reader.readAt(offset, maxBytes);
+  }
+
+  /** Forgets bytes read ahead of a job's log: its run folder starts over (a backend built on this one submits it itself). */
+  forgetLog(job: StageJob): void {
+    if (this.root) this.logs.delete(this.runDir(this.root, job));
   }
 
   async fetchResults(job: StageJob): Promise<void> {
