@@ -98,6 +98,7 @@ export class SlurmBackend implements Backend {
   async start(job: StageJob): Promise<void> {
     const r = await this.ready();
     const runDir = remoteJoin(r.root, job.runDir);
+    this.login.forgetLog(job);
     await uploadPaths(this.conn, this.opts.experimentDir, job.inputs, r.root);
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(job.env)) if (!isSecretEnvName(k)) env[k] = v;

@@ -11,6 +11,7 @@ import { checkHost, type HostReport } from './preflight';
 import { envAssignment, shellJoin, shellQuote } from './quote';
 import { defaultRemoteDir, expandRemotePath, remoteJoin, resolveRemoteRoot } from './remotePaths';
 import { downloadPaths, ensureRuntime, uploadPaths, type RemoteRuntime } from './sync';
+import { LogReadAhead } from './logReadAhead';
 
 export interface SshBackendOptions {
   experimentDir: string;
@@ -43,12 +44,15 @@ export interface SshBackendOptions {
   reconnectTimeoutMs?: number;
   /** Minimum free space in the remote work dir (default 500 MB). */
   minFreeMb?: number;
-  /** Bytes fetched per log read beyond what was asked, served from memory next time (default 16 MiB). */
+  /** Log bytes held in memory ahead of the reader, fetched and in flight (default 16 MiB; 0 turns read-ahead off). */
   logReadAheadBytes?: number;
   log?: (line: string) => void;
 }
 
 const GPU_FILE = 'trex_gpu';
+/** Log range requests: 4 MiB each, two in flight on separate command sessions. */
+const LOG_REQUEST_BYTES = 4 << 20;
+const LOG_REQUESTS_IN_FLIGHT = 2;
 /** Tried in order when compute.python is not set. */
 export const DEFAULT_REMOTE_PYTHONS = ['python3', '/usr/bin/python3', 'python'] as const;
 
@@ -61,7 +65,8 @@ export class SshBackend implements Backend {
   private cacheDir?: string;
   private runtime?: RemoteRuntime;
   private report?: HostReport;
-  private readonly logCache = new Map<string, { start: number; data: Buffer }>();
+  /** Read-ahead per followed log; dropped (never reused) when its run folder starts over. */
+  private readonly logs = new Map<string, LogReadAhead>();
 
   constructor(private readonly opts: SshBackendOptions) {
     this.name = `ssh:${opts.host}`;
@@ -139,7 +144,7 @@ export class SshBackend implements Backend {
     const { root, runtime, python, cache } = await this.ready();
     const conn = this.connection;
     const runDir = this.runDir(root, job);
-    this.logCache.delete(runDir);
+    this.forgetLog(job);
     // The stage plan lists every local file the command reads: exactly those go up.
     await uploadPaths(conn, this.opts.experimentDir, job.inputs, root);
 
@@ -205,23 +210,29 @@ export class SshBackend implements Backend {
     }
     const { root } = await this.ready();
     const runDir = this.runDir(root, job);
-    // The log only ever grows, so bytes read ahead stay valid until the run folder is reset.
-    const cached = this.logCache.get(runDir);
-    if (cached && offset >= cached.start && offset < cached.start + cached.data.length) {
-      return Buffer.from(cached.data.subarray(offset - cached.start, offset - cached.start + maxBytes));
+    const path = `${runDir}/output.log`;
+    const window = this.opts.logReadAheadBytes ?? 16 << 20;
+    if (window <= 0) return this.connection.readRange(path, offset, maxBytes);
+    // The log only ever grows, so bytes read ahead stay valid until the run folder starts over.
+    let reader = this.logs.get(runDir);
+    if (!reader) {
+      const requestBytes = Math.min(LOG_REQUEST_BYTES, window);
+      reader = new LogReadAhead((at, want) => this.connection.readRange(path, at, want), { requestBytes, depth: LOG_REQUESTS_IN_FLIGHT, windowBytes: window });
+      this.logs.set(runDir, reader);
     }
-    const want = Math.max(maxBytes, this.opts.logReadAheadBytes ?? 16 << 20);
-    const data = await this.connection.readRange(`${runDir}/output.log`, offset, want);
-    if (data.length > maxBytes) this.logCache.set(runDir, { start: offset + maxBytes, data: data.subarray(maxBytes) });
-    else this.logCache.delete(runDir);
-    return data.subarray(0, maxBytes);
+    return reader.readAt(offset, maxBytes);
+  }
+
+  /** Forgets bytes read ahead of a job's log: its run folder starts over (a backend built on this one submits it itself). */
+  forgetLog(job: StageJob): void {
+    if (this.root) this.logs.delete(this.runDir(this.root, job));
   }
 
   async fetchResults(job: StageJob): Promise<void> {
     const { root } = await this.ready();
     await downloadPaths(this.connection, root, job.outputs, this.opts.experimentDir);
     this.leases.release(this.runDir(root, job));
-    this.logCache.delete(this.runDir(root, job));
+    this.logs.delete(this.runDir(root, job));
   }
 
   async cancel(job: StageJob): Promise<void> {
@@ -238,7 +249,7 @@ export class SshBackend implements Backend {
     const r = await this.connection.exec(`rm -rf -- ${shellQuote(runDir)}`, { retry: true });
     if (r.code !== 0) throw new BackendError(`ssh ${this.connection.describe}: removing ${job.runDir} failed: ${r.stderr.trim()}`);
     this.leases.release(runDir);
-    this.logCache.delete(runDir);
+    this.logs.delete(runDir);
   }
 
   async exists(relPath: string): Promise<boolean> {
