@@ -16,7 +16,7 @@ export interface TranscriptLimits {
   argChars: number;
 }
 
-export const EXECUTOR_TRANSCRIPT: TranscriptLimits = { verbatim: 1, clipped: 1, clipChars: 1600, argChars: 120 };
+export const EXECUTOR_TRANSCRIPT: TranscriptLimits = { verbatim: 1, clipped: 1, clipChars: 1200, argChars: 120 };
 
 type ToolCallOf = { id: string; function: { name: string; arguments: string } };
 
