@@ -57,7 +57,11 @@ test('fitParts: caps first, then the big cuttable bodies share the room; fixed p
   // Impossible budgets still keep every heading and a floor of each body.
   const starved = fitParts(parts, 10);
   for (const h of ['# Fixed', '## Small', '## Big A', '## Big B']) assert.ok(starved.some((t) => t.startsWith(h)), h);
-  assert.ok(starved[2].length >= Math.min(MIN_BODY_CHARS - 40, 100));
+  for (const i of [2, 3]) {
+    assert.ok(starved[i].length <= '## Big A\n\n\n'.length + MIN_BODY_CHARS, `${starved[i].length}`);
+    assert.match(starved[i], /line\(s\) cut/);
+  }
+  assert.equal(starved[1], '## Small\n\nshort and whole\n', 'a body under the floor is never cut');
 });
 
 test('groupFailures: one line per stage and reason, single failures with their change', () => {
