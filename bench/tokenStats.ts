@@ -1,6 +1,6 @@
 // Pure arithmetic for the token section: mean and max of a series, each part's share of a total,
 // and the size of what a request sends the model.
-import { CHARS_PER_TOKEN } from '../src/engine/llm/tokenEstimate';
+import { CHARS_PER_TOKEN, requestChars, type SentRequest } from '../src/engine/llm/tokenEstimate';
 
 export interface MeanMax {
   n: number;
@@ -19,29 +19,10 @@ export function shares(parts: readonly { name: string; tokens: number }[]): { na
   return parts.map((p) => ({ ...p, share: total > 0 ? p.tokens / total : 0 }));
 }
 
-/** The parts of a chat-completions request body that reach the model. */
-export interface SentRequest {
-  messages: { content?: unknown; tool_calls?: { function: { name: string; arguments: string } }[] }[];
-  tools?: unknown[];
-  response_format?: { json_schema?: { schema: unknown } };
-}
+export type { SentRequest };
 
-/**
- * Characters of everything a request sends the model: message texts, the tool calls replayed from
- * earlier turns, tool schemas and the structured-output schema. The ledger's estimate counts the
- * message texts only, so it undercounts agent sessions that re-send tool calls and schemas each step.
- */
-export function sentChars(body: SentRequest): number {
-  let n = 0;
-  for (const m of body.messages) {
-    if (typeof m.content === 'string') n += m.content.length;
-    else if (m.content !== undefined && m.content !== null) n += JSON.stringify(m.content).length;
-    for (const c of m.tool_calls ?? []) n += c.function.name.length + c.function.arguments.length;
-  }
-  if (body.tools?.length) n += JSON.stringify(body.tools).length;
-  if (body.response_format?.json_schema) n += JSON.stringify(body.response_format.json_schema.schema).length;
-  return n;
-}
+/** Characters of everything a request sends the model (the same count the ledger estimates with). */
+export const sentChars = requestChars;
 
 /** sentChars with the ledger's estimate of characters per token. */
 export function sentTokens(body: SentRequest): number {

@@ -2,10 +2,10 @@
 // client over HTTP to the fake OpenAI-compatible server, on synthetic trees of 10/100/300 nodes that
 // carry every evidence item the proposal prompt shows, and one scripted Executor debug session of a
 // failed node. The fake server reports no usage, so the client charges with the ledger's own
-// estimate (4 characters ≈ 1 token, src/engine/llm/tokenEstimate.ts), which counts message texts
-// only. The rows' values count, with the same estimate, everything each recorded request sent
+// estimate (4 characters ≈ 1 token, src/engine/llm/tokenEstimate.ts) of everything a request sends.
+// The rows' values count, with the same estimate, everything each recorded request sent
 // (replayed tool calls, tool schemas, the reply schema: bench/tokenStats.ts sentChars) plus the
-// reply; the ledger's figure is in the note.
+// reply, as the server received it; the ledger's figure is in the note.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -51,6 +51,8 @@ export interface AgentRunOptions<T> {
   signal?: AbortSignal;
   collector?: UsageTotals;
   maxToolOutputChars?: number;
+  /** What of the transcript each step sends (the whole transcript when absent); the transcript itself is kept. */
+  compact?: (messages: ChatMessage[]) => ChatMessage[];
   onStep?: (s: AgentStep) => void;
 }
 
@@ -85,7 +87,7 @@ export async function runAgentLoop<T>(o: AgentRunOptions<T>): Promise<AgentRunRe
       if (deadline.signal.aborted) return { stopReason: 'time_limit', reason: `time limit of ${((o.timeMs ?? 0) / 1000).toFixed(0)} s reached`, steps: step - 1 };
       let reply;
       try {
-        reply = await o.client.complete({ role: o.role, purpose: o.purpose, nodeId: o.nodeId, messages, tools: toolDefs, signal: deadline.signal, collector: o.collector });
+        reply = await o.client.complete({ role: o.role, purpose: o.purpose, nodeId: o.nodeId, messages: o.compact ? o.compact(messages) : messages, tools: toolDefs, signal: deadline.signal, collector: o.collector });
       } catch (e) {
         const err = e instanceof LlmError ? e : new LlmError('connection', describeError(e));
         if (err.kind === 'aborted' && !o.signal?.aborted) return { stopReason: 'time_limit', reason: `time limit of ${((o.timeMs ?? 0) / 1000).toFixed(0)} s reached`, steps: step };

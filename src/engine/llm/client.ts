@@ -16,7 +16,7 @@ import { LlmError } from './errors';
 import { redact, registerSecret } from '../secrets';
 import { compileSchema, isPlainObject, parseJsonReply, type JsonSchema } from './jsonValidation';
 import { addUsage, type CallUsage, type UsageMeter, type UsageTotals } from './usage';
-import { CHARS_PER_TOKEN } from './tokenEstimate';
+import { CHARS_PER_TOKEN, requestChars, type SentRequest } from './tokenEstimate';
 
 export type ChatMessage = ChatCompletionMessageParam;
 
@@ -138,7 +138,7 @@ export class LlmClient {
     } finally {
       call.release();
     }
-    const usage = this.charge(req, model, raw);
+    const usage = this.charge(req, model, raw, params);
     if (raw.refusal) throw new LlmError('refusal', `the model refused: ${raw.refusal.slice(0, 300)}`);
     if (raw.finishReason === 'content_filter') throw new LlmError('refusal', 'the reply was stopped by the provider\'s content filter');
     if (raw.finishReason === 'length') throw new LlmError('truncated', `the reply was cut off at the output token limit (${this.config.maxOutputTokens}); it must be shorter`);
@@ -277,12 +277,13 @@ export class LlmClient {
     return { content, refusal, toolCalls: [...calls.entries()].sort((a, b) => a[0] - b[0]).map(([, c]) => c), finishReason, usage };
   }
 
-  private charge(req: CompletionRequest, model: string, raw: { content: string; toolCalls: ToolCall[]; usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } }): CallUsage {
+  private charge(req: CompletionRequest, model: string, raw: { content: string; toolCalls: ToolCall[]; usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } }, sent: ChatCompletionCreateParamsBase): CallUsage {
     const p = raw.usage?.prompt_tokens;
     const c = raw.usage?.completion_tokens;
     const valid = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x) && x >= 0;
     const estimated = !(valid(p) && valid(c));
-    const promptChars = req.messages.reduce((n, m) => n + (typeof m.content === 'string' ? m.content.length : JSON.stringify(m.content ?? '').length), 0);
+    // Without the server's count: everything the request sent (tool calls, tool and reply schemas too).
+    const promptChars = requestChars(sent as SentRequest);
     const outChars = raw.content.length + raw.toolCalls.reduce((n, t) => n + t.name.length + t.arguments.length, 0);
     const u = this.meter.record({
       role: req.role,

@@ -170,11 +170,18 @@ test('the budget is checked before every call: an exhausted budget makes no requ
 test('replies without usage are estimated and flagged; unknown models cost 0 with a note', async () => {
   const client = testClient(testConfig(servers.fake.baseURL, { model: 'my-local-llama' }));
   servers.fake.reply({ json: { answer: 1 }, usage: null });
-  const seen: { estimated: boolean; note?: string; costUsd: number }[] = [];
+  const seen: { estimated: boolean; note?: string; costUsd: number; promptTokens: number }[] = [];
   client.meter.onRecord((u) => seen.push(u));
+  const n0 = servers.fake.requests.length;
   await ask(client);
   assert.equal(seen.length, 1);
   assert.equal(seen[0].estimated, true);
+  // The estimate covers everything sent, the reply schema included, not only the message texts.
+  const body = servers.fake.requests[n0].body;
+  const texts = body.messages.reduce((a, m) => a + String(m.content ?? '').length, 0);
+  const schema = JSON.stringify(body.response_format?.json_schema?.schema).length;
+  assert.ok(schema > 0);
+  assert.equal(seen[0].promptTokens, Math.ceil((texts + schema) / 4));
   assert.equal(seen[0].costUsd, 0);
   assert.match(seen[0].note ?? '', /no price for model 'my-local-llama'/);
 });

@@ -105,7 +105,12 @@ test('the Executor debugs a failed node with tools, its fix is verified, and eve
   assert.deepEqual(out.changedFiles, ['train.yaml']);
   assert.equal(exp.readNodeConfig(id).train.max_seq_len, 128);
   assert.ok(!existsSync(exp.nodePath(id, 'metrics.json')), 'no fabricated results');
-  const seen = servers.fake.requests.slice(n0).map((r) => r.body.messages.filter((m) => m.role === 'tool').map((m) => String(m.content)).join('\n')).pop() ?? '';
+  // Each tool result reached the model in full once; later requests send older ones as one-line summaries.
+  const sent = servers.fake.requests.slice(n0).map((r) => r.body.messages.filter((m) => m.role === 'tool').map((m) => String(m.content)));
+  const seen = sent.flat().join('\n');
+  const last = sent[sent.length - 1];
+  assert.match(last[0], /^\[earlier result of read_log\(\{"stage":"train"\}\): \d+ characters, beginning "trex_micro train: invalid input: max_seq_len/);
+  assert.ok(last.length >= 8 && last.filter((t) => t.startsWith('[earlier result of ')).length === last.length - 2, 'all but the newest two results are summarised');
   assert.match(seen, /must be in \[8, 128\], got 512/);
   assert.match(seen, /'\.\.' is not allowed/);
   assert.match(seen, /metrics\.json is written by the engine only/);

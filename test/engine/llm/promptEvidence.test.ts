@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { computeInsights, Experiment, initExperiment, renderInsights } from '../../../src/engine';
-import { buildEvidence, EVIDENCE_TOKENS, PROPOSER_SYSTEM } from '../../../src/engine/proposers/llm/prompt';
+import { buildEvidence, EVIDENCE_TOKENS, PROMPT_TOKENS, PROPOSER_SYSTEM } from '../../../src/engine/proposers/llm/prompt';
 import { estimateTokens } from '../../../src/engine/llm/tokenEstimate';
 import type { RecordedRequest } from './fakeOpenAI';
 import { MICRO_SPEC, newExperiment, tempDir } from './helpers';
@@ -94,6 +94,7 @@ test('the proposal prompt shows data stats, loss summary, warm start, noise, bud
   const sizes = requests.map((r) => estimateTokens(PROPOSER_SYSTEM) + estimateTokens(String(r.body.messages[1].content)));
   t.diagnostic(`proposal prompt tokens (estimated, system + user) per request: ${sizes.join(', ')}; evidence block now ${estimateTokens(evidence)} of ${EVIDENCE_TOKENS}`);
   assert.ok(estimateTokens(evidence) <= EVIDENCE_TOKENS);
+  for (const r of requests) assert.ok(estimateTokens(String(r.body.messages[1].content)) <= PROMPT_TOKENS, 'the user message fits its budget');
 });
 
 test('insights.md calls an effect under 2 standard errors "within noise", not "helped"', () => {

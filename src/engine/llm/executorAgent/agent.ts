@@ -2,18 +2,16 @@
 // structured result. Used to debug a failed stage (then its fix is verified by the cheap checks)
 // or for any task a plan needs beyond rendering configs. Sessions per node, steps and time are
 // bounded, and every step is appended to nodes/<id>/executor.jsonl.
-import recipeSchema from '../../../../schemas/recipe.schema.json';
-import trainSchema from '../../../../schemas/train.schema.json';
 import type { Backend } from '../../backends/backend';
 import { NODE_FILES, type Experiment } from '../../experiment';
 import { runAgentLoop } from '../agentLoop';
 import type { LlmClient } from '../client';
-import { summarizeSchema } from '../schemaSummary';
 import { truncateEnd, truncateMiddle } from '../text';
 import { zeroTotals, type UsageTotals } from '../usage';
 import { nodeInputsFingerprint, runCheapChecks } from './cheapChecks';
 import { appendExecutorRecord, sessionCount } from './records';
 import { executorTools, type ExecutorToolContext } from './tools';
+import { compactTranscript } from './transcript';
 
 export type ExecutorStatus = 'fixed' | 'done' | 'not_fixed' | 'limit' | 'error';
 
@@ -48,11 +46,14 @@ const FINISH_SCHEMA = {
   additionalProperties: false,
   required: ['status', 'summary', 'changed_files'],
   properties: {
-    status: { enum: ['fixed', 'done', 'not_fixed'], description: 'fixed: the failure is repaired; done: the task is complete; not_fixed: you could not do it.' },
-    summary: { type: 'string', description: 'What was wrong and what you changed (or why you could not).' },
+    status: { enum: ['fixed', 'done', 'not_fixed'], description: 'fixed: failure repaired; done: task complete; not_fixed: could not.' },
+    summary: { type: 'string', description: 'What was wrong and what you changed, or why not.' },
     changed_files: { type: 'array', items: { type: 'string' } },
   },
 };
+
+/** The most a tool result may be; the tools that read files and logs point to the rest. */
+const EXECUTOR_TOOL_OUTPUT_CHARS = 6000;
 
 function systemPrompt(exp: Experiment, nodeId: string, hasBackend: boolean, allowed: string[]): string {
   return [
@@ -61,8 +62,10 @@ function systemPrompt(exp: Experiment, nodeId: string, hasBackend: boolean, allo
     'The engine runs three stages with these files: prepare (builds the data from the recipe), train, evaluate. You may edit the config files and write helper files (put scripts and outputs under work/).',
     hasBackend ? `You can run commands in the node folder (allowed programs: ${allowed.join(', ')}) and the cheap check (small data sample + a few training steps).` : 'You cannot run commands in this session.',
     'Never fabricate results: metrics and predictions come only from the engine. Keep the plan\'s intent when you fix a config: change as little as needed.',
-    `Config schema:\n${[...summarizeSchema(recipeSchema, 'recipe'), ...summarizeSchema(trainSchema, 'train')].join('\n')}`,
-    `Task context: objective "${truncateEnd(exp.spec.objective, 300)}", base model ${exp.spec.base_model}, metric ${exp.spec.metric.name} (${exp.spec.metric.goal}).`,
+    // The schema is a tool, not part of every request: write_file validates the config files and names what is wrong.
+    'write_file validates recipe.yaml and train.yaml and names what is wrong; config_schema lists their fields.',
+    'Older tool results are sent back as one-line summaries; call the tool again to see one whole.',
+    `Task context: objective "${truncateEnd(exp.spec.objective, 200)}", base model ${exp.spec.base_model}, metric ${exp.spec.metric.name} (${exp.spec.metric.goal}).`,
     'When done, call finish with status, summary and the files you changed.',
   ].join('\n');
 }
@@ -106,6 +109,8 @@ export async function runExecutorAgent(exp: Experiment, nodeId: string, o: Execu
       tools: executorTools(toolCtx),
       finish: { name: 'finish', description: 'Report the result of this session.', schema: FINISH_SCHEMA },
       maxSteps: settings.maxSteps,
+      maxToolOutputChars: EXECUTOR_TOOL_OUTPUT_CHARS,
+      compact: (messages) => compactTranscript(messages),
       timeMs: settings.sessionTimeMs,
       signal: o.signal,
       collector: usage,

@@ -19,6 +19,7 @@ import { runJobToEnd } from './jobs';
 import { NodeSandbox, SandboxError } from './sandbox';
 import { detectIsolation, runConfined } from '../../sandbox';
 import { LocalBackend } from '../../backends/local';
+import { describeConfigSchema } from '../compactSchema';
 
 export interface ExecutorToolContext {
   exp: Experiment;
@@ -33,6 +34,22 @@ export interface ExecutorToolContext {
 }
 
 const MAX_WRITE = 256 * 1024;
+/** Characters one read returns; the answer says how to read on. */
+const READ_CHARS = 3000;
+
+/** The last lines of a log that fit in maxChars, saying how many earlier lines were left out and where they are. */
+export function clipLogTail(text: string, maxChars: number, path: string): string {
+  if (text.length <= maxChars) return text;
+  const lines = text.split('\n');
+  const kept: string[] = [];
+  let used = 0;
+  for (let i = lines.length - 1; i >= 0 && used + lines[i].length + 1 <= maxChars; i--) {
+    kept.unshift(lines[i]);
+    used += lines[i].length + 1;
+  }
+  if (!kept.length) return `…[cut; read_file ${path} with offset and max_chars for the rest]\n${text.slice(text.length - maxChars)}`;
+  return `…[${lines.length - kept.length} earlier line(s) cut; read_file ${path} with offset and max_chars to see them]\n${kept.join('\n')}`;
+}
 const SKIP_LIST = new Set(['ckpt', 'run']);
 
 export function executorTools(ctx: ExecutorToolContext): AgentTool[] {
@@ -41,7 +58,7 @@ export function executorTools(ctx: ExecutorToolContext): AgentTool[] {
     {
       name: 'list_files',
       description: 'List files in the node folder (or a subfolder), with sizes.',
-      parameters: { type: 'object', additionalProperties: false, properties: { path: { type: 'string', description: 'Subfolder, relative to the node folder (default: the node folder).' } } },
+      parameters: { type: 'object', additionalProperties: false, properties: { path: { type: 'string', description: 'Subfolder (default: the node folder).' } } },
       async run(args) {
         const base = sandbox.resolve(typeof args.path === 'string' && args.path ? args.path : '.', 'read');
         if (!existsSync(base) || !statSync(base).isDirectory()) throw new SandboxError('not a folder');
@@ -68,7 +85,7 @@ export function executorTools(ctx: ExecutorToolContext): AgentTool[] {
     },
     {
       name: 'read_file',
-      description: 'Read a text file of the node folder (plan.md, recipe.yaml, train.yaml, data_stats.json, logs/train.log, scripts you wrote…).',
+      description: 'Read a text file of the node folder (plan.md, the configs, data_stats.json, logs/<stage>.log, your scripts).',
       parameters: {
         type: 'object',
         additionalProperties: false,
@@ -80,7 +97,7 @@ export function executorTools(ctx: ExecutorToolContext): AgentTool[] {
         if (!existsSync(abs) || !statSync(abs).isFile()) throw new SandboxError(`no file ${String(args.path)}`);
         const text = readFileSync(abs, 'utf8');
         const offset = typeof args.offset === 'number' ? args.offset : 0;
-        const max = typeof args.max_chars === 'number' ? args.max_chars : 8000;
+        const max = typeof args.max_chars === 'number' ? args.max_chars : READ_CHARS;
         const part = redact(text.slice(offset, offset + max));
         return offset + max < text.length ? `${part}\n…[${text.length - offset - max} more characters; read on with offset ${offset + max}]` : part;
       },
@@ -129,7 +146,15 @@ export function executorTools(ctx: ExecutorToolContext): AgentTool[] {
       async run(args) {
         const abs = sandbox.resolve(`logs/${String(args.stage)}.log`, 'read');
         if (!existsSync(abs)) return `no ${String(args.stage)} log (the stage did not run)`;
-        return redact(tailLines(readFileSync(abs, 'utf8'), typeof args.lines === 'number' ? args.lines : 60)) || '(empty log)';
+        return redact(clipLogTail(tailLines(readFileSync(abs, 'utf8'), typeof args.lines === 'number' ? args.lines : 60), READ_CHARS, `logs/${String(args.stage)}.log`)) || '(empty log)';
+      },
+    },
+    {
+      name: 'config_schema',
+      description: `Every field of ${NODE_FILES.recipe} and ${NODE_FILES.train} you may set, with types and limits.`,
+      parameters: { type: 'object', additionalProperties: false, properties: {} },
+      async run() {
+        return describeConfigSchema(ctx.exp.spec.task.kind);
       },
     },
   ];

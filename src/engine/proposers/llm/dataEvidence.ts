@@ -68,17 +68,14 @@ export function readDataStats(path: string): DataStats | undefined {
 const pairs = (r: Record<string, number>) => Object.entries(r).map(([k, v]) => `${inline(k, 40)} ${v}`).join(', ');
 const len = (name: string, l: LengthSummary | undefined) => (l ? `${name} mean ${l.mean} max ${l.max}` : '');
 
-/** One line: "kept 200 examples; dropped by filter: dedup 3; by source: main 200; prompt chars mean 9.5 max 10 …". */
-export function describeDataStats(s: DataStats): string {
+/** One line: "kept 200 examples; dropped by filter: dedup 3; by source: main 200; prompt chars mean 9.5 max 10 …" (the lengths only when asked). */
+export function describeDataStats(s: DataStats, withLengths = true): string {
   const dropped = Object.keys(s.dropped).length ? pairs(s.dropped) : 'none';
   return [
     `kept ${s.kept} examples`,
     `dropped by filter: ${dropped}`,
     Object.keys(s.bySource).length ? `by source: ${pairs(s.bySource)}` : '',
-    len('prompt chars', s.promptChars),
-    len('response chars', s.responseChars),
-    len('prompt tokens', s.promptTokens),
-    len('response tokens', s.responseTokens),
+    ...(withLengths ? [len('prompt chars', s.promptChars), len('response chars', s.responseChars), len('prompt tokens', s.promptTokens), len('response tokens', s.responseTokens)] : []),
   ]
     .filter(Boolean)
     .join('; ');

@@ -51,9 +51,10 @@ export function describeLeaderboard(exp: Experiment, count: number): string {
         `diff vs root ${rootId}: ${n.id === rootId ? '(the root)' : diffAgainstRoot(exp, n, rootConfig, 600)}`,
         describeWarmStart(n),
         loss ? describeLoss(loss) : '',
-        data ? `data: ${truncateEnd(describeDataStats(data), 300)}` : '',
+        // Counts only: the lengths rarely differ between nodes, and the parent's are shown in full.
+        data ? `data: ${truncateEnd(describeDataStats(data, false), 200)}` : '',
       ].filter(Boolean);
-      return `${i + 1}. ${n.id} "${truncateEnd(n.title, 60)}": ${tree.metric}=${f4(r.score)}${se !== undefined ? ` ± ${f4(se)} SE` : ''}\n${details.map((d) => `   - ${d}`).join('\n')}`;
+      return `${i + 1}. ${n.id} "${truncateEnd(n.title, 48)}": ${tree.metric}=${f4(r.score)}${se !== undefined ? ` ± ${f4(se)} SE` : ''}\n${details.map((d) => `   - ${d}`).join('\n')}`;
     })
     .join('\n');
 }
@@ -69,7 +70,7 @@ export function describeEffectsByContext(exp: Experiment, maxChanges: number): s
     if (parent.status !== 'succeeded' || !parent.result) continue;
     const delta = tree.utility(n.result.score) - tree.utility(parent.result.score);
     const se = binomialSE((n.result.score + parent.result.score) / 2, validationSizeOf(n.result, fallbackN), tree.goal);
-    const others = n.changes.length > 1 ? ` with ${n.changes.length - 1} other change(s)` : '';
+    const others = n.changes.length > 1 ? ` +${n.changes.length - 1} other change(s)` : '';
     for (const c of n.changes) {
       const key = changeKey(c.path, c.to);
       const e = byChange.get(key) ?? { label: `${c.path} → ${JSON.stringify(c.to)}`, obs: [] };

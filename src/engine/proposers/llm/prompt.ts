@@ -1,23 +1,21 @@
 // The proposal prompt: everything the Researcher needs to pick the next experiments from the
-// selected node, each part capped so the prompt stays bounded at any tree size. Test scores are
-// never shown: selection (and so proposing) works on validation scores only. The engine's evidence
-// (noise, budget, leaderboard, effects by context, the parent's data and training) has its own
-// token budget (EVIDENCE_TOKENS).
+// selected node. Each part has a cap and the whole message one token budget (PROMPT_TOKENS,
+// promptBudget.ts), so the prompt stays bounded at any tree size with every section present. Test
+// scores are never shown: selection (and so proposing) works on validation scores only.
 import { stringify } from 'yaml';
-import recipeSchema from '../../../../schemas/recipe.schema.json';
-import trainSchema from '../../../../schemas/train.schema.json';
 import type { Experiment } from '../../experiment';
 import { describeChanges, type Insights } from '../../insights';
 import type { NodeConfig } from '../../spec/configPaths';
 import { searchSettings, type Budget } from '../../spec/types';
 import type { TreeNode } from '../../tree/tree';
-import { summarizeSchema } from '../../llm/schemaSummary';
-import { section, truncateEnd, truncateMiddle } from '../../llm/text';
+import { truncateEnd, truncateMiddle } from '../../llm/text';
 import { CHARS_PER_TOKEN } from '../../llm/tokenEstimate';
 import { describeBudget } from './budgetEvidence';
+import { describeConfigSchema } from '../../llm/compactSchema';
 import { describeDataStats, describeSamples, readDataStats } from './dataEvidence';
 import { describeEffectsByContext, describeLeaderboard } from './leaderboard';
 import { describeNoise } from './noiseEvidence';
+import { fitParts, type PromptPart } from './promptBudget';
 import { describeLoss, describeWarmStart, readLossSummary } from './trainingDynamics';
 
 export interface ProposalPromptInput {
@@ -35,10 +33,14 @@ export interface ProposalPromptInput {
   budget?: Budget;
 }
 
-const LIMITS = { guidance: 3000, research: 3000, insights: 4000, plan: 1500, badCases: 1500, listed: 20 };
-/** Tokens for the evidence block; each of its sections has its own share (characters). */
+/** Tokens of the whole user message: every part is capped, and the cuttable ones share what is left. */
+export const PROMPT_TOKENS = 4600;
+/** Tokens for the evidence block when it is built on its own. */
 export const EVIDENCE_TOKENS = 3000;
-const EVIDENCE = { noise: 1200, budget: 1200, leaderboard: 4000, effects: 2000, parent: 2400, samples: 3, sampleChars: 200, leaders: 5, changes: 12 };
+/** Caps of the parts, in characters (about 4 a token). */
+const CAP = { task: 1500, guidance: 3000, research: 2000, insights: 3000, effects1: 1500, plan: 1500, badCases: 1500, config: 4000, path: 1600, listed: 1200, failures: 800 };
+const EVIDENCE = { noise: 1200, budget: 1200, leaderboard: 3200, effects: 1800, parent: 2400, samples: 3, sampleChars: 200, leaders: 5, changes: 12 };
+const LISTED = 20;
 
 export const PROPOSER_SYSTEM = [
   'You are the Researcher of TREX, which fine-tunes a language model by a tree search over experiments.',
@@ -81,65 +83,93 @@ function parentEvidence(exp: Experiment, id: string): string {
   return lines.join('\n');
 }
 
-const sub = (title: string, body: string, max: number) => (body.trim() ? `## ${title}\n\n${truncateMiddle(body.trim(), max)}\n` : '');
-
-/** The engine's measured evidence, capped at EVIDENCE_TOKENS. */
-export function buildEvidence(exp: Experiment, parentId: string, budget: Budget | undefined): string {
-  const frozen = searchSettings(exp.spec).frozen;
-  const parts = [
-    frozen.length ? `## Never change (search.frozen: task-defining, any proposal that changes them is dropped)\n\n${frozen.map((f) => `- ${f}`).join('\n')}\n` : '',
-    sub('Noise of the metric', describeNoise(exp), EVIDENCE.noise),
-    sub('Budget and compute', describeBudget(exp, budget), EVIDENCE.budget),
-    sub(`Leaderboard (top ${EVIDENCE.leaders} by validation ${exp.tree.metric}, full diff against the root)`, describeLeaderboard(exp, EVIDENCE.leaders), EVIDENCE.leaderboard),
-    sub('Effects of each change by context (Δ of the child vs its parent, positive = better, labelled against noise)', describeEffectsByContext(exp, EVIDENCE.changes), EVIDENCE.effects),
-    sub(`Data and training of ${parentId}`, parentEvidence(exp, parentId), EVIDENCE.parent),
-  ].filter(Boolean);
-  return truncateMiddle(`# Evidence measured by the engine\n\n${parts.join('\n')}`, EVIDENCE_TOKENS * CHARS_PER_TOKEN);
+/** Failures grouped by stage and first line of the reason: the same out-of-memory error on ten nodes is one line. */
+export function groupFailures(failures: readonly { id: string; change: string; stage: string; reason: string }[]): string[] {
+  const groups = new Map<string, { stage: string; reason: string; items: { id: string; change: string }[] }>();
+  for (const f of failures) {
+    const reason = truncateEnd(f.reason.split('\n')[0], 160);
+    const key = `${f.stage}\u0000${reason}`;
+    const g = groups.get(key) ?? { stage: f.stage, reason, items: [] };
+    g.items.push({ id: f.id, change: f.change });
+    groups.set(key, g);
+  }
+  return [...groups.values()].map((g) =>
+    g.items.length === 1
+      ? `- ${g.items[0].id} (${truncateEnd(g.items[0].change, 160)}) failed in ${g.stage}: ${g.reason}`
+      : `- ${g.items.length} nodes failed in ${g.stage}: ${g.reason} — ${g.items.map((x) => x.id).join(', ')}`,
+  );
 }
+
+/** The engine's measured evidence, one part per section (the headings are what the rules and tests look for). */
+function evidenceParts(exp: Experiment, parentId: string, budget: Budget | undefined): PromptPart[] {
+  const frozen = searchSettings(exp.spec).frozen;
+  return [
+    { head: '## Never change (search.frozen: task-defining, any proposal that changes them is dropped)', body: frozen.map((f) => `- ${f}`).join('\n'), fixed: true },
+    { head: '## Noise of the metric', body: describeNoise(exp), capChars: EVIDENCE.noise },
+    { head: '## Budget and compute', body: describeBudget(exp, budget), capChars: EVIDENCE.budget },
+    { head: `## Leaderboard (top ${EVIDENCE.leaders} by validation ${exp.tree.metric}, full diff against the root)`, body: describeLeaderboard(exp, EVIDENCE.leaders), capChars: EVIDENCE.leaderboard, ranked: true },
+    { head: '## Effects of each change by context (Δ of the child vs its parent, positive = better, labelled against noise)', body: describeEffectsByContext(exp, EVIDENCE.changes), capChars: EVIDENCE.effects, ranked: true },
+    { head: `## Data and training of ${parentId}`, body: parentEvidence(exp, parentId), capChars: EVIDENCE.parent, fixed: true },
+  ];
+}
+
+const EVIDENCE_HEAD: PromptPart = { head: '# Evidence measured by the engine', body: 'From the results of this tree (validation only).', fixed: true };
+
+/** The engine's measured evidence on its own, within EVIDENCE_TOKENS. */
+export function buildEvidence(exp: Experiment, parentId: string, budget: Budget | undefined): string {
+  return fitParts([EVIDENCE_HEAD, ...evidenceParts(exp, parentId, budget)], EVIDENCE_TOKENS * CHARS_PER_TOKEN)
+    .filter(Boolean)
+    .join('\n');
+}
+
+const listOf = (exp: Experiment, nodes: TreeNode[]) => nodes.slice(-LISTED).map((n) => nodeLine(exp, n)).join('\n');
 
 export function buildProposalPrompt(i: ProposalPromptInput): string {
   const { exp, parentId, k } = i;
   const tree = exp.tree;
   const spec = exp.spec;
   const parent = tree.get(parentId);
-  const parts: string[] = [];
-
-  parts.push(`# Task\n\nObjective: ${spec.objective}\nBase model: ${spec.base_model}\nMetric: ${spec.metric.name} (${spec.metric.goal}), measured on a fixed validation set.\n\n${truncateMiddle(stringify({ task: spec.task, evaluation: spec.evaluation }), 1500)}\n`);
-  parts.push(`# Config schema (every allowed field)\n\n${[...summarizeSchema(recipeSchema, 'recipe'), ...summarizeSchema(trainSchema, 'train')].join('\n')}\n`);
-  if (spec.task.kind === 'micro') {
-    // The built-in micro trainer accepts less than the schema allows (trainer/trex_micro/config.py).
-    parts.push('# Limits of the micro trainer (task kind micro)\n\nframework micro, method sft, finetuning full or lora; sources of kind generator only, with the task\'s generator; filters dedup, length, label_agreement; max_seq_len at most 128; lr_scheduler cosine, linear or constant.\n');
-  }
-  if (spec.search_space.length) {
-    const knobs = spec.search_space.map((s) => `- ${s.path}: ${s.values ? `values ${JSON.stringify(s.values)}` : `range ${JSON.stringify(s.range)}${s.scale ? ` (${s.scale})` : ''}`}`);
-    parts.push(`# Search space declared by the user (suggestions, not limits)\n\n${knobs.join('\n')}\n`);
-  }
-  parts.push(section('Guidance from the user (guidance.md) — follow it', i.guidance, LIMITS.guidance));
-  parts.push(section('Research notes (research.md)', i.researchText, LIMITS.research));
-  const effects = i.insights.effects
-    .slice(0, 12)
-    .map((e) => `- ${e.path} → ${e.to}: mean Δ ${e.meanDelta >= 0 ? '+' : ''}${e.meanDelta.toFixed(4)}${e.se !== undefined ? ` ± ${e.se.toFixed(4)} SE` : ''} over ${e.n} run(s): ${e.verdict}`);
-  parts.push(section('Insights so far (insights.md)', i.insightsText, LIMITS.insights));
-  if (effects.length) parts.push(`## Measured effects of single changes (positive = better)\n\n${effects.join('\n')}\n\n`);
-
-  parts.push(buildEvidence(exp, parentId, i.budget));
-
-  const ancestry = tree.ancestry(parentId);
-  parts.push(`# Path from the root to the selected node\n\n${ancestry.slice(-12).map((n) => nodeLine(exp, n)).join('\n')}\n`);
-  parts.push(`# Selected node ${parentId} (the parent of your proposals)\n\n${nodeLine(exp, parent)}\n\nIts config:\n\n\`\`\`yaml\n${truncateMiddle(stringify(i.parentConfig), 4000)}\`\`\`\n`);
-  parts.push(section(`Plan of ${parentId}`, i.parentPlan, LIMITS.plan));
-  parts.push(section(`Bad cases of ${parentId} (wrong validation predictions)`, i.badCasesText, LIMITS.badCases));
-
+  const knobs = spec.search_space.map((s) => `- ${s.path}: ${s.values ? `values ${JSON.stringify(s.values)}` : `range ${JSON.stringify(s.range)}${s.scale ? ` (${s.scale})` : ''}`}`);
+  // insights.md already lists the measured effects (the engine writes them into it); shown here only before it exists.
+  const effects = i.insightsText.trim()
+    ? []
+    : i.insights.effects.slice(0, 12).map((e) => `- ${e.path} → ${e.to}: mean Δ ${e.meanDelta >= 0 ? '+' : ''}${e.meanDelta.toFixed(4)}${e.se !== undefined ? ` ± ${e.se.toFixed(4)} SE` : ''} over ${e.n} run(s): ${e.verdict}`);
   const children = parent.children.map((id) => tree.get(id));
-  if (children.length) parts.push(`# Already tried from ${parentId} (do not repeat)\n\n${children.slice(-LIMITS.listed).map((n) => nodeLine(exp, n)).join('\n')}\n`);
   const siblings = parent.parent ? tree.get(parent.parent).children.filter((id) => id !== parentId).map((id) => tree.get(id)) : [];
-  if (siblings.length) parts.push(`# Siblings of ${parentId} (other edits of its parent)\n\n${siblings.slice(-LIMITS.listed).map((n) => nodeLine(exp, n)).join('\n')}\n`);
-  const failures = i.insights.failures.slice(-5);
-  if (failures.length) parts.push(`# Recent failures anywhere in the tree\n\n${failures.map((f) => `- ${f.id} (${f.change}) failed in ${f.stage}: ${truncateEnd(f.reason.split('\n')[0], 160)}`).join('\n')}\n`);
-
-  parts.push(
-    `# Your job\n\nPropose exactly ${k} child experiment(s) of ${parentId}. For each: a short title, the hypothesis, the rationale (cite insights, research or bad cases), the evidence, and the edits. ` +
-      `The tree already holds ${tree.nodes.size} node(s); configs identical to any of them are discarded.`,
-  );
-  return parts.filter(Boolean).join('\n');
+  const parts: PromptPart[] = [
+    {
+      head: '# Task',
+      body: `Objective: ${spec.objective}\nBase model: ${spec.base_model}\nMetric: ${spec.metric.name} (${spec.metric.goal}), measured on a fixed validation set.\n\n${truncateMiddle(stringify({ task: spec.task, evaluation: spec.evaluation }), CAP.task)}`,
+      fixed: true,
+    },
+    { head: `# Config schema (every field you may edit${spec.task.kind === 'micro' ? ' for this task' : ''})`, body: describeConfigSchema(spec.task.kind), fixed: true },
+    // The built-in micro trainer accepts less than the schema allows (trainer/trex_micro/config.py).
+    spec.task.kind === 'micro'
+      ? { head: '# Limits of the micro trainer (task kind micro)', body: "framework micro, method sft, finetuning full or lora; sources of kind generator only, with the task's generator; filters dedup, length, label_agreement; max_seq_len at most 128; lr_scheduler cosine, linear or constant.", fixed: true }
+      : undefined,
+    { head: '# Search space declared by the user (suggestions, not limits)', body: knobs.join('\n'), fixed: true },
+    { head: '## Guidance from the user (guidance.md) — follow it', body: i.guidance, capChars: CAP.guidance, fixed: true },
+    { head: '## Research notes (research.md)', body: i.researchText, capChars: CAP.research },
+    { head: '## Insights so far (insights.md)', body: i.insightsText, capChars: CAP.insights },
+    { head: '## Measured effects of single changes (positive = better)', body: effects.join('\n'), capChars: CAP.effects1 },
+    EVIDENCE_HEAD,
+    ...evidenceParts(exp, parentId, i.budget),
+    { head: '# Path from the root to the selected node', body: tree.ancestry(parentId).slice(-12).map((n) => nodeLine(exp, n)).join('\n'), capChars: CAP.path },
+    { head: `# Selected node ${parentId} (the parent of your proposals, last on the path above)`, body: `Its config:\n\n\`\`\`yaml\n${truncateMiddle(stringify(i.parentConfig), CAP.config)}\`\`\``, fixed: true },
+    { head: `## Plan of ${parentId}`, body: i.parentPlan, capChars: CAP.plan },
+    { head: `## Bad cases of ${parentId} (wrong validation predictions)`, body: i.badCasesText, capChars: CAP.badCases },
+    { head: `# Already tried from ${parentId} (do not repeat)`, body: listOf(exp, children), capChars: CAP.listed },
+    { head: `# Siblings of ${parentId} (other edits of its parent)`, body: listOf(exp, siblings), capChars: CAP.listed },
+    { head: '# Recent failures anywhere in the tree', body: groupFailures(i.insights.failures.slice(-10)).join('\n'), capChars: CAP.failures },
+    {
+      head: '# Your job',
+      body:
+        `Propose exactly ${k} child experiment(s) of ${parentId}. For each: a short title, the hypothesis, the rationale (cite insights, research or bad cases), the evidence, and the edits. ` +
+        `The tree already holds ${tree.nodes.size} node(s); configs identical to any of them are discarded.`,
+      fixed: true,
+    },
+  ].filter((p): p is PromptPart => p !== undefined);
+  return fitParts(parts, PROMPT_TOKENS * CHARS_PER_TOKEN)
+    .filter(Boolean)
+    .join('\n');
 }
