@@ -182,7 +182,7 @@ function readme(exp: Experiment, nodeId: string, config: NodeConfig, stages: Nod
       : '',
     `Seed: ${JSON.stringify(config.train.seed ?? 0)} (train.yaml), data seed ${JSON.stringify(config.recipe.seed ?? 0)} (recipe.yaml).`,
     baseModelNote(exp.spec.base_model),
-    'On a CPU with the same versions and thread count the commands give the same score; on a GPU, or with other versions, expect it within the metric\'s sampling noise.',
+    framework === ranWith ? reproducibilityNote(ranWith) : '',
     '',
     '## Files',
     '',
@@ -194,6 +194,11 @@ function readme(exp: Experiment, nodeId: string, config: NodeConfig, stages: Nod
   ]
     .filter((l, i, all) => l !== '' || all[i - 1] !== '')
     .join('\n');
+}
+
+function reproducibilityNote(framework: string): string {
+  const checked = framework === 'trl' ? ' (checked for TRL on trex:tiny-llama: the same adapter weights, predictions and score, bit for bit)' : '';
+  return `With the same seeds, pinned versions and TREX_THREADS on a CPU the stages are deterministic${checked}; on a GPU, or with other versions or thread counts, expect the score within the metric's sampling noise.`;
 }
 
 function baseModelNote(base: string): string {

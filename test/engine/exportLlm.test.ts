@@ -65,6 +65,7 @@ test('an exported tiny-sft node (trl) gives the same score, weights and predicti
   const readme = readFileSync(join(out, 'README.md'), 'utf8');
   assert.match(readme, new RegExp(`accuracy \\(validation, used for selection\\): ${metrics.validation.accuracy.toFixed(4)}`));
   assert.match(readme, /trainer\/trex_llm\/tiny_model\.py/, 'the README says where the tiny base model comes from');
+  assert.match(readme, /the stages are deterministic \(checked for TRL/, 'the README says what to expect of the reproduction');
 
   // Nothing of the experiment is left to lean on.
   rmSync(dir, { recursive: true, force: true });
