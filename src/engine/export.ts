@@ -2,10 +2,11 @@
 // the rendered framework config, the exact stage commands in run.sh, the trainer scripts they run,
 // the pinned library versions, the seed, and a README with the node's scores and lineage. The
 // bundle keeps the experiment-relative layout the stage commands use, so they run unchanged.
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { NODE_FILES, type Experiment } from './experiment';
 import { localDataFiles, LLM_FRAMEWORKS, planNodeStages, resolveTrain, writeRenderedFiles, type NodeStages, type StagePlan } from './frameworks';
+import { TINY_MODEL } from './frameworks/modelInfo';
 import { runnerDir } from './packageDirs';
 import { describeChanges } from './insights';
 import type { NodeConfig } from './spec/configPaths';
@@ -67,8 +68,8 @@ export function exportNode(exp: Experiment, nodeId: string, outDir: string, opts
     written.push(rel);
   }
   written.push(...copyTrainer(out, framework));
-  write('run.sh', runScript(stages));
-  write('README.md', readme(exp, nodeId, config, stages, train.framework));
+  write('run.sh', runScript(stages, stageThreads(exp, nodeId)));
+  write('README.md', readme(exp, nodeId, config, stages, train.framework, framework));
   return { dir: out, framework: train.framework, files: written.sort() };
 }
 
@@ -90,6 +91,14 @@ function copyTrainer(out: string, framework: string): string[] {
   return copied;
 }
 
+/** The CPU threads the node's train stage ran with, from the command line its run folder kept. */
+function stageThreads(exp: Experiment, nodeId: string): number | undefined {
+  const cmd = exp.nodePath(nodeId, 'run', 'train', 'cmd');
+  if (!existsSync(cmd)) return undefined;
+  const m = /(?:^|\s)TREX_THREADS=(\d+)(?:\s|$)/.exec(readFileSync(cmd, 'utf8'));
+  return m ? Number(m[1]) : undefined;
+}
+
 function shellWord(s: string): string {
   return /^[\w./:=@%+,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
@@ -108,17 +117,23 @@ function command(plan: StagePlan): string {
   return env + plan.argv.map(bashWord).join(' ');
 }
 
-function runScript(stages: NodeStages): string {
+function runScript(stages: NodeStages, threads: number | undefined): string {
   return [
     '#!/usr/bin/env bash',
     '# Reproduces the node: prepare the data, train, evaluate — the exact commands TREX ran.',
     '# PYTHON: a Python with trainer/requirements.txt installed (default: python3).',
-    '# CACHE: where base models and downloads are cached (default: ./.cache).',
+    '# CACHE: where base models and downloads are cached (default: ./.cache); the trainer reads it',
+    '#   as TREX_CACHE (trex:tiny-llama is built there by trainer/trex_llm/tiny_model.py on first use).',
+    ...(threads
+      ? [`# TREX_THREADS: CPU threads per stage (default ${threads}, as TREX ran the node; on a CPU another count`, '#   changes the order of float sums, so the scores may differ slightly).']
+      : []),
     'set -euo pipefail',
     'cd "$(dirname "$0")"',
     'PYTHON=${PYTHON:-python3}',
     'CACHE=${CACHE:-$PWD/.cache}',
     'mkdir -p "$CACHE"',
+    'export TREX_CACHE="$CACHE"',
+    ...(threads ? [`export TREX_THREADS=\${TREX_THREADS:-${threads}}`, 'export OMP_NUM_THREADS=$TREX_THREADS'] : []),
     'export PYTHONUNBUFFERED=1',
     `echo "[1/3] prepare"`,
     command(stages.prepare),
@@ -130,7 +145,7 @@ function runScript(stages: NodeStages): string {
   ].join('\n');
 }
 
-function readme(exp: Experiment, nodeId: string, config: NodeConfig, stages: NodeStages, framework: string): string {
+function readme(exp: Experiment, nodeId: string, config: NodeConfig, stages: NodeStages, framework: string, ranWith: string): string {
   const tree = exp.tree;
   const node = tree.get(nodeId);
   const lineage: string[] = [];
@@ -162,7 +177,12 @@ function readme(exp: Experiment, nodeId: string, config: NodeConfig, stages: Nod
     '```',
     '',
     `Framework: ${framework}. The scores land in \`nodes/${nodeId}/metrics.json\`; the training log in the checkpoint folder.`,
+    framework !== ranWith
+      ? `TREX trained this node with ${ranWith}; this bundle renders the same train.yaml for ${framework} (--format), so its score is that framework's own run of the config, not the one above, and can differ by more than the metric's noise.`
+      : '',
     `Seed: ${JSON.stringify(config.train.seed ?? 0)} (train.yaml), data seed ${JSON.stringify(config.recipe.seed ?? 0)} (recipe.yaml).`,
+    baseModelNote(exp.spec.base_model),
+    framework === ranWith ? reproducibilityNote(ranWith) : '',
     '',
     '## Files',
     '',
@@ -174,6 +194,16 @@ function readme(exp: Experiment, nodeId: string, config: NodeConfig, stages: Nod
   ]
     .filter((l, i, all) => l !== '' || all[i - 1] !== '')
     .join('\n');
+}
+
+function reproducibilityNote(framework: string): string {
+  const checked = framework === 'trl' ? ' (checked for TRL on trex:tiny-llama: the same adapter weights, predictions and score, bit for bit)' : '';
+  return `With the same seeds, pinned versions and TREX_THREADS on a CPU the stages are deterministic${checked}; on a GPU, or with other versions or thread counts, expect the score within the metric's sampling noise.`;
+}
+
+function baseModelNote(base: string): string {
+  if (base === TINY_MODEL) return `Base model: ${base}, the tiny Llama that \`trainer/trex_llm/tiny_model.py\` builds from a fixed seed into $CACHE on first use (about a minute on a CPU; no download).`;
+  return `Base model: ${base} (a local folder, or a Hugging Face hub id that transformers downloads into its own cache).`;
 }
 
 function runFolder(nodeId: string): string {

@@ -114,12 +114,26 @@ def accelerate_argv(args):
     return launch + [os.path.abspath(__file__), "--run", method] + script
 
 
+def seed_like_trainer(script_args):
+    """TRL's trainers add the LoRA layers before transformers' Trainer seeds the RNGs, so a fresh
+    adapter's initial weights were random from run to run: seed first, with the config's seed."""
+    config, _ = pop_option(script_args, "--config")
+    seed = 42  # TrainingArguments' default
+    if config:
+        import yaml
+        with open(config) as f:
+            seed = int((yaml.safe_load(f) or {}).get("seed", seed))
+    from transformers import set_seed
+    set_seed(seed)
+
+
 def run_child(method, script_args):
     patch()
     add_warnings_issued()
     init_adapter, script_args = pop_option(script_args, INIT_ADAPTER)
     if init_adapter:
         continue_adapter(method, init_adapter)
+    seed_like_trainer(script_args)
     script = os.path.join(os.path.dirname(__import__("trl").__file__), "scripts", f"{method}.py")
     sys.argv = [script] + script_args
     runpy.run_path(script, run_name="__main__")
