@@ -84,13 +84,18 @@ for (const kind of kinds) {
   test(`${kind}: a command that blocks forever, and everything it forked, is killed by the time limit`, async () => {
     const { nodeDir } = node();
     // The children write a marker when they start, then block; after the kill nothing of it remains.
-    const r = await runConfined({ ...base, isolation: kind, timeoutMs: 1500, nodeDir, argv: ['bash', '-c', 'for i in 1 2 3 4 5 6 7 8; do (setsid sleep 100000 &); done; touch work/started; sleep 100000'] });
+    // A duration no other process on the machine uses, so `ps` finds only this test's sleepers.
+    const marker = `sleep ${100000 + (process.pid % 50000)}`;
+    const r = await runConfined({ ...base, isolation: kind, timeoutMs: 1500, nodeDir, argv: ['bash', '-c', `for i in 1 2 3 4 5 6 7 8; do (setsid ${marker} &); done; touch work/started; ${marker}`] });
     assert.equal(r.timedOut, true);
     assert.notEqual(r.exitCode, 0);
     assert.ok(existsSync(join(nodeDir, 'work', 'started')), 'it ran before it was killed');
     const { execFileSync } = await import('node:child_process');
-    const left = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => l.trim() === 'sleep 100000');
-    assert.equal(left.length, 0, 'no forked process survives');
+    const left = () => execFileSync('ps', ['-eo', 'stat=,args='], { encoding: 'utf8' }).split('\n').filter((l) => l.trim().endsWith(marker) && !l.trim().startsWith('Z'));
+    // The kernel kills a namespace's processes when its init dies, but reaps them asynchronously:
+    // wait for that to finish (bounded) instead of reading `ps` at one instant.
+    for (let i = 0; i < 100 && left().length > 0; i++) await new Promise((done) => setTimeout(done, 100));
+    assert.deepEqual(left(), [], 'no forked process survives');
   });
 }
 
