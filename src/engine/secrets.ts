@@ -26,12 +26,16 @@ export function knownSecrets(env: NodeJS.ProcessEnv = process.env): string[] {
   return [...out].sort((a, b) => b.length - a.length);
 }
 
+/** Credentials recognised by their shape even when their value is not known; the last group is the secret part. */
+export const BEARER_CREDENTIAL = /\b(Bearer|Basic)\s+([A-Za-z0-9._~+/=-]{8,})/g;
+export const SK_CREDENTIAL = /\b(sk-[A-Za-z0-9_-]{16,})/g;
+
 /** The text with every known secret value, and any bearer credential, replaced by [REDACTED]. */
 export function redact(text: string, env: NodeJS.ProcessEnv = process.env): string {
   if (typeof text !== 'string' || !text) return text;
   let out = text;
   for (const s of knownSecrets(env)) if (out.includes(s)) out = out.split(s).join('[REDACTED]');
-  return out.replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g, '$1 [REDACTED]').replace(/\bsk-[A-Za-z0-9_-]{16,}/g, '[REDACTED]');
+  return out.replace(BEARER_CREDENTIAL, (_, kind: string) => `${kind} [REDACTED]`).replace(SK_CREDENTIAL, '[REDACTED]');
 }
 
 /** A JSON-like value with redact() applied to every string in it (keys too), for records written to disk. */

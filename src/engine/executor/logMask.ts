@@ -3,7 +3,7 @@
 // [REDACTED], so the copy keeps the remote log's length and offsets still line up on resume.
 // Masking works on whole lines (a secret or token split across two reads is seen whole): the
 // unfinished last line waits for its end, and a resume re-reads it because the local file lacks it.
-import { knownSecrets } from '../secrets';
+import { BEARER_CREDENTIAL, knownSecrets, SK_CREDENTIAL } from '../secrets';
 
 const STAR = 0x2a;
 const LF = 0x0a;
@@ -11,8 +11,8 @@ const CR = 0x0d;
 /** A line longer than this without an end is written up to its last TAIL bytes (a bar that never ends). */
 const MAX_PENDING = 64 * 1024;
 const TAIL = 4096;
-/** Credential shapes masked even when their value is not known (as redact() does for text). */
-const CREDENTIAL_SHAPES = [/\b(?:Bearer|Basic)\s+([A-Za-z0-9._~+/=-]{8,})/g, /\b(sk-[A-Za-z0-9_-]{16,})/g];
+/** Credential shapes masked even when their value is not known, the same ones redact() knows. */
+const CREDENTIAL_SHAPES = [BEARER_CREDENTIAL, SK_CREDENTIAL];
 
 export class LogMask {
   private readonly secrets: Buffer[];
@@ -47,7 +47,7 @@ export class LogMask {
     const text = data.toString('latin1');
     for (const shape of CREDENTIAL_SHAPES) {
       for (const m of text.matchAll(shape)) {
-        const token = m[1];
+        const token = m[m.length - 1];
         const start = (m.index ?? 0) + m[0].length - token.length;
         data.fill(STAR, start, start + token.length);
       }
