@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what TREX needs on Debian/Ubuntu, skipping what is already there.
 #   .ci/setup.sh demo    python3-torch + OpenBLAS, node modules, build
-#   .ci/setup.sh tests   the above plus the test tools (OpenSSH server, Chromium) and .venv-tracking
+#   .ci/setup.sh tests   the above plus the test tools (OpenSSH server, Chromium, SLURM, code-server) and .venv-tracking
 #   .ci/setup.sh bench   the same tools, for the benchmarks, and Optuna in .venv-bench
 # Every mode also makes the trainer venv .venv-trainer (trainer/requirements.txt).
 set -euo pipefail
@@ -32,17 +32,27 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The installs below are independent (npm, three pip venvs, code-server's native build): they run
+# side by side, each into its own log, printed when it ends.
+logs=$(mktemp -d)
+names=(); pids=()
+in_background() {
+  local name=$1; shift
+  echo "Installing $name"
+  "$@" > "$logs/${#pids[@]}.log" 2>&1 &
+  names+=("$name"); pids+=($!)
+}
+
+node_modules() { npm ci --no-audit --no-fund --loglevel=error; }
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "Installing node modules"
-  npm ci --no-audit --no-fund --loglevel=error
+  in_background "node modules" node_modules
 fi
+
 # The training side's venv (.venv-trainer: torch, transformers, peft, trl, llamafactory, lm-eval,
 # pinned in trainer/requirements.txt); the local backend uses its python by default. Skipped when
 # the stamp records the same requirements.
-venv=.venv-trainer
-req_hash=$(sha256sum trainer/requirements.txt | cut -d' ' -f1)
-if [ "$(cat "$venv/.trex-requirements.sha256" 2>/dev/null)" != "$req_hash" ]; then
-  echo "Installing the trainer environment in $venv (trainer/requirements.txt)"
+trainer_venv() {
+  local venv=.venv-trainer
   [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
   "$venv/bin/python" -m pip install -q --disable-pip-version-check -r trainer/requirements.txt
   # llamafactory pulls in torchvision, whose wheel does not load against the local CPU torch
@@ -55,33 +65,62 @@ if [ "$(cat "$venv/.trex-requirements.sha256" 2>/dev/null)" != "$req_hash" ]; th
   # built against CUDA torch (libc10_cuda.so), so the import fails on the CPU torch. Without the
   # extension files torchaudio imports fine (it skips a missing extension); audio is never used.
   if ! "$venv/bin/python" -c 'import torchaudio' >/dev/null 2>&1; then
+    local ta so
     ta=$("$venv/bin/python" -c 'import importlib.util, os; print(os.path.dirname(importlib.util.find_spec("torchaudio").origin))')
     for so in "$ta"/lib/*.so; do [ -e "$so" ] && mv "$so" "$so.disabled"; done
     "$venv/bin/python" -c 'import torchaudio'
   fi
   echo "$req_hash" > "$venv/.trex-requirements.sha256"
+}
+req_hash=$(sha256sum trainer/requirements.txt | cut -d' ' -f1)
+if [ "$(cat .venv-trainer/.trex-requirements.sha256 2>/dev/null)" != "$req_hash" ]; then
+  in_background "the trainer environment in .venv-trainer (trainer/requirements.txt)" trainer_venv
 fi
 
 # The benchmarks compare against Optuna (bench/optuna_driver.py): a small venv of its own
 # (.venv-bench, bench/requirements.txt), so the trainer venv is not rebuilt for it.
-bench_hash=$(sha256sum bench/requirements.txt | cut -d' ' -f1)
-if [ "$mode" = bench ] && [ "$(cat .venv-bench/.trex-requirements.sha256 2>/dev/null)" != "$bench_hash" ]; then
-  echo "Installing the benchmark environment in .venv-bench (bench/requirements.txt)"
+bench_venv() {
   python3 -m venv .venv-bench  # idempotent on an existing venv
   .venv-bench/bin/python -m pip install -q --disable-pip-version-check -r bench/requirements.txt
   echo "$bench_hash" > .venv-bench/.trex-requirements.sha256
+}
+bench_hash=$(sha256sum bench/requirements.txt | cut -d' ' -f1)
+if [ "$mode" = bench ] && [ "$(cat .venv-bench/.trex-requirements.sha256 2>/dev/null)" != "$bench_hash" ]; then
+  in_background "the benchmark environment in .venv-bench (bench/requirements.txt)" bench_venv
 fi
 
 # The experiment trackers for the tracking tests (a real `mlflow server`, the wandb and tensorboard
 # packages that write and read back runs): a venv of their own (.venv-tracking,
 # trainer/requirements-tracking.txt), kept apart from the trainer's pinned set. TREX also uses it,
 # when present, to write W&B and TensorBoard runs.
-track_hash=$(sha256sum trainer/requirements-tracking.txt | cut -d' ' -f1)
-if [ "$mode" = tests ] && [ "$(cat .venv-tracking/.trex-requirements.sha256 2>/dev/null)" != "$track_hash" ]; then
-  echo "Installing the tracking environment in .venv-tracking (trainer/requirements-tracking.txt)"
+tracking_venv() {
   python3 -m venv .venv-tracking  # idempotent on an existing venv
   .venv-tracking/bin/python -m pip install -q --disable-pip-version-check -r trainer/requirements-tracking.txt
   echo "$track_hash" > .venv-tracking/.trex-requirements.sha256
+}
+track_hash=$(sha256sum trainer/requirements-tracking.txt | cut -d' ' -f1)
+if [ "$mode" = tests ] && [ "$(cat .venv-tracking/.trex-requirements.sha256 2>/dev/null)" != "$track_hash" ]; then
+  in_background "the tracking environment in .venv-tracking (trainer/requirements-tracking.txt)" tracking_venv
 fi
+
+# The real VS Code the extension tests run in (code-server and Node 24, into .vscode-test/).
+if [ "$mode" = tests ]; then
+  bash test/vscode/install-code-server.sh --check .vscode-test \
+    || in_background "code-server into .vscode-test (the VS Code of the extension tests)" bash test/vscode/install-code-server.sh .vscode-test
+fi
+
+failed=()
+for i in "${!pids[@]}"; do
+  if wait "${pids[$i]}"; then
+    sed 's/^/  /' "$logs/$i.log"
+    echo "Installed ${names[$i]}"
+  else
+    cat "$logs/$i.log" >&2
+    echo "error: installing ${names[$i]} failed (its output is above)" >&2
+    failed+=("${names[$i]}")
+  fi
+done
+rm -rf "$logs"
+[ ${#failed[@]} -eq 0 ] || exit 1
 
 node esbuild.mjs

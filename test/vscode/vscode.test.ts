@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { defaultCacheDir, packageRoot } from '../../src/engine';
 import { installCodeServer } from './codeServer';
+import { packageVsix } from './packageVsix';
 import type { E2EOptions, E2EReport } from './e2e';
 import { CHROMIUM } from './workbench';
 
@@ -32,13 +33,6 @@ function ensureBaseModel(): void {
   const cache = defaultCacheDir();
   if (existsSync(join(cache, 'base', 'micro-gpt.pt'))) return;
   execFileSync(PYTHON, [join(REPO, 'trainer', 'trex_micro.py'), 'pretrain', '--cache', cache], { stdio: 'inherit', env: { ...process.env, TREX_THREADS: '2' } });
-}
-
-function packageVsix(runDir: string): string {
-  if (!existsSync(join(REPO, 'dist', 'extension.js')) || !existsSync(join(REPO, 'dist', 'webview', 'main.js'))) execFileSync('node', ['esbuild.mjs'], { cwd: REPO, stdio: 'inherit' });
-  const out = join(runDir, 'trex.vsix');
-  execFileSync(join(REPO, 'node_modules', '.bin', 'vsce'), ['package', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '-o', out], { cwd: REPO, stdio: 'inherit' });
-  return out;
 }
 
 function canUnshareNet(): boolean {
@@ -67,14 +61,14 @@ function pruneOldRuns(runsDir: string, keep: number): void {
 
 test('TREX in a real VS Code (code-server, offline): extension-host suite and the UI flow', { timeout: 25 * 60_000, skip: process.env.TREX_SKIP_VSCODE_TESTS === '1' && 'TREX_SKIP_VSCODE_TESTS=1' }, async (t) => {
   assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: apt-get install -y chromium`);
-  const install = step('install code-server (skipped when cached)', () => installCodeServer(CACHE));
+  const install = step('install code-server (skipped when cached)', () => installCodeServer(CACHE, REPO));
   step('micro base model (cached after the first run)', ensureBaseModel);
   const runsDir = join(CACHE, 'runs');
   pruneOldRuns(runsDir, 2);
   const runDir = join(runsDir, new Date().toISOString().replace(/[:.]/g, '-'));
   mkdirSync(runDir, { recursive: true });
   mkdirSync(SHOTS, { recursive: true });
-  const vsix = step('package the .vsix', () => packageVsix(runDir));
+  const vsix = step('package the .vsix', () => packageVsix(REPO, runDir));
   const reportPath = join(runDir, 'report.json');
   const t0 = Date.now();
   const code = await runChild({ repo: REPO, runDir, shotsDir: SHOTS, install, vsix, python: PYTHON }, reportPath);
