@@ -1,21 +1,42 @@
 """Token counts for data stats and length filters, with the base model's own
 tokenizer when it is on this machine (never downloaded here): its
-tokenizer.json read with the light `tokenizers` package (a local model dir or
-the Hugging Face cache), else transformers' AutoTokenizer, else an estimate
-(4 characters per token, one per CJK character) that says so in stats.json."""
+tokenizer.json read with the light `tokenizers` package (a local model dir,
+the tiny model TREX builds, or the Hugging Face cache), else transformers'
+AutoTokenizer when the cache holds the model's tokenizer files, else an
+estimate (4 characters per token, one per CJK character) that says so in
+stats.json. transformers is imported only when it can find something: the
+import alone costs seconds on a small machine."""
 import os
 
+from .hf_models import TINY_MODEL, resolve_base_model
 
-def _tokenizer_json(base_model):
-    if os.path.isdir(base_model):
-        path = os.path.join(base_model, "tokenizer.json")
-        return path if os.path.exists(path) else None
+
+def _cached(base_model, filename):
     try:
         from huggingface_hub import try_to_load_from_cache
-        path = try_to_load_from_cache(base_model, "tokenizer.json")
+        path = try_to_load_from_cache(base_model, filename)
         return path if isinstance(path, str) and os.path.exists(path) else None
     except Exception:  # no huggingface_hub, or an id it rejects
         return None
+
+
+def _local_dir(base_model):
+    if base_model == TINY_MODEL:
+        return resolve_base_model(base_model)
+    return base_model if os.path.isdir(base_model) else None
+
+
+def _tokenizer_json(base_model):
+    folder = _local_dir(base_model)
+    if folder:
+        path = os.path.join(folder, "tokenizer.json")
+        return path if os.path.exists(path) else None
+    return _cached(base_model, "tokenizer.json")
+
+
+def _auto_tokenizer_files(base_model):
+    """Whether AutoTokenizer could load this model offline (a local folder, or a cached tokenizer config)."""
+    return bool(_local_dir(base_model)) or _cached(base_model, "tokenizer_config.json") is not None
 
 
 class TokenCounter:
@@ -28,12 +49,13 @@ class TokenCounter:
                 from tokenizers import Tokenizer
                 tok = Tokenizer.from_file(path)
                 self.encode = lambda text: len(tok.encode(text, add_special_tokens=False).ids)
-            else:
+            elif _auto_tokenizer_files(base_model):
                 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
                 from transformers import AutoTokenizer
-                auto = AutoTokenizer.from_pretrained(base_model, local_files_only=True)
+                auto = AutoTokenizer.from_pretrained(_local_dir(base_model) or base_model, local_files_only=True)
                 self.encode = lambda text: len(auto(text, add_special_tokens=False)["input_ids"])
-            self.name = f"tokenizer:{base_model}"
+            if self.encode is not None:
+                self.name = f"tokenizer:{base_model}"
         except Exception:  # no tokenizer packages, or the tokenizer is not on this machine: estimate
             self.encode = None
 
