@@ -1,5 +1,5 @@
 // tracking.tensorboard.framework_logs: the frameworks' own report_to tensorboard, on real runs of
-// the tiny Llama through the engine's stage plans. With the opt-in, hf and trl write event files
+// the tiny Llama through the engine's stage plans. With the opt-in, hf, trl and llamafactory write event files
 // into nodes/<id>/run/tensorboard that TensorBoard's EventAccumulator (the trainer venv's
 // tensorboard) reads back with a falling train loss, and TREX's own TensorBoard tracker copies
 // them beside its run of the node; without it, the node folder holds no event files.
@@ -59,6 +59,10 @@ test('hf with framework_logs: report_to tensorboard writes a falling train/loss 
 
 test('trl with framework_logs: report_to tensorboard writes a falling train/loss into the node folder', { skip: SKIP }, async () => {
   await assertFrameworkLogs(await runNode('trl', {}, { spec: ON }));
+});
+
+test('llamafactory with framework_logs: report_to tensorboard writes a falling train/loss into the node folder', { skip: SKIP }, async () => {
+  await assertFrameworkLogs(await runNode('llamafactory', {}, { spec: ON }));
 });
 
 test('without framework_logs the frameworks report to nothing: no event files in the node folder', { skip: SKIP }, async () => {
