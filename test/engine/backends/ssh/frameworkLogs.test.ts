@@ -6,21 +6,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { planNodeStages } from '../../../../src/engine/frameworks';
 import { context, llmSpec, train } from '../../frameworks/fixtures';
-import { follow, localExperiment, makeBackend } from './helpers';
-import { SshdHarness, sshdAvailable } from './sshd';
+import { follow, localExperiment, makeBackend, useSshd } from './helpers';
 
-const skip = sshdAvailable() ? false : 'OpenSSH server (/usr/sbin/sshd) is not installed';
-let h: SshdHarness;
-
-before(async () => {
-  if (!skip) h = await SshdHarness.start();
-});
-after(async () => {
-  await h?.cleanup();
-});
+const { skip, harness } = useSshd();
 
 test('the framework event files in the node folder come back from an ssh host', { skip }, async () => {
   const exp = localExperiment();
@@ -30,6 +21,7 @@ test('the framework event files in the node folder come back from an ssh host', 
   assert.ok(plan.train.outputs.includes(dir), 'the folder is a train-stage output');
   const script = 'mkdir -p "$TENSORBOARD_LOGGING_DIR/run-1" && printf "events of %s" "$TENSORBOARD_LOGGING_DIR" > "$TENSORBOARD_LOGGING_DIR/run-1/events.out.tfevents.1.host"';
   const job = { runDir: 'nodes/n0003/run/train', argv: ['bash', '-c', script], env: plan.train.env, inputs: [], outputs: plan.train.outputs, label: 'n0003 train' };
+  const h = harness();
   const backend = makeBackend(h, exp, join(h.dir, 'remote-tb'));
   try {
     await backend.preflight();
