@@ -66,6 +66,9 @@ test('against the parent: fixed and broken counted on the examples both predicte
   // Without ids (the micro trainer), the prompt and its reference identify an example.
   const strip = (xs: ScoredExample[]) => xs.map(({ id: _id, ...r }) => r);
   assert.deepEqual(diffAgainstParent('n0001', strip(child), strip(parent)), d);
+  // A template change rewrites every prompt; the evaluator's ids still pair the examples.
+  const templated = diffAgainstParent('n0001', child.map((r) => ({ ...r, prompt: `Q: ${r.prompt}` })), parent)!;
+  assert.deepEqual([templated.matched, templated.fixed, templated.broken], [d.matched, d.fixed, d.broken]);
 });
 
 test('bad_cases.md of a generation task shows the slices and the diff against the parent', async () => {

@@ -102,8 +102,11 @@ export function generationSlices(rows: readonly ScoredExample[]): GenerationSlic
   };
 }
 
-/** The same example in two prediction files: the evaluator's id, else the prompt and its reference. */
-const exampleKey = (r: ScoredExample) => r.id ?? `${r.prompt}\u0000${r.expected}`;
+/**
+ * The same example in two prediction files: the evaluator's id (stable under a template change,
+ * which rewrites the prompt) with the reference, else the prompt with the reference.
+ */
+const exampleKey = (r: ScoredExample) => `${r.id ?? r.prompt}\u0000${r.expected}`;
 
 /**
  * Which of the parent's validation examples this node fixed and which it broke, with the first
