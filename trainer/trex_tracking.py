@@ -5,7 +5,8 @@
 The run (src/engine/tracking/nodeRun.ts) carries the node's tags, parameters, per-step training
 log, final metrics, plan and folder. W&B: a run per node (offline mode writes it under `dir` for
 `wandb sync`). TensorBoard: event files under <log_dir>/<node id>, rewritten whole on each call,
-so a retried node never has its points twice.
+so a retried node never has its points twice; with framework_logs, the framework's own event files
+from the node folder are copied into <log_dir>/<node id>/framework.
 """
 import json
 import os
@@ -70,7 +71,21 @@ def log_tensorboard(run, target):
     for key, value in run["final"].items():
         add(scalar.scalar_pb(key, value), last)
     writer.close()
-    return {"log_dir": log_dir}
+    copied = _copy_framework_runs(run, target, log_dir)
+    return {"log_dir": log_dir, "framework_runs": copied}
+
+
+def _copy_framework_runs(run, target, log_dir):
+    """The framework's own event files (report_to tensorboard, in the node folder) beside TREX's,
+    as the run <node id>/framework, so one `tensorboard --logdir <log_dir>` shows both."""
+    if not target.get("frameworkRuns"):
+        return None
+    src = os.path.join(run["nodeDir"], target["frameworkRuns"])
+    if not os.path.isdir(src):
+        return None
+    dest = os.path.join(log_dir, "framework")
+    shutil.copytree(src, dest, symlinks=False, ignore_dangling_symlinks=True)
+    return dest
 
 
 def main(argv):

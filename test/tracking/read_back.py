@@ -2,6 +2,7 @@
 
     python read_back.py wandb <wandb dir>          every offline run: config, tags, notes, history, summary, exit code
     python read_back.py tensorboard <log dir>      every node's scalars and text, via EventAccumulator
+    python read_back.py events <dir>               every folder under dir holding event files: its scalars
 """
 import glob
 import json
@@ -69,6 +70,28 @@ def read_tensorboard(root):
     return out
 
 
+def read_events(root):
+    """Scalars of every run (folder with event files) under root, as TensorBoard would list them;
+    both the classic simple_value scalars (torch's SummaryWriter) and v2 tensor scalars."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from tensorboard.util import tensor_util
+
+    out = {}
+    for folder, _, files in sorted(os.walk(root)):
+        if not any("tfevents" in f for f in files):
+            continue
+        acc = EventAccumulator(folder, size_guidance={"scalars": 0, "tensors": 0})
+        acc.Reload()
+        tags = acc.Tags()
+        scalars = {tag: [[e.step, e.value] for e in acc.Scalars(tag)] for tag in tags.get("scalars", [])}
+        for tag in tags.get("tensors", []):
+            if acc.SummaryMetadata(tag).plugin_data.plugin_name == "scalars":
+                scalars[tag] = [[e.step, float(tensor_util.make_ndarray(e.tensor_proto))] for e in acc.Tensors(tag)]
+        out[os.path.relpath(folder, root)] = scalars
+    return out
+
+
 if __name__ == "__main__":
     kind, root = sys.argv[1], sys.argv[2]
-    print(json.dumps(read_wandb(root) if kind == "wandb" else read_tensorboard(root)))
+    readers = {"wandb": read_wandb, "tensorboard": read_tensorboard, "events": read_events}
+    print(json.dumps(readers[kind](root)))

@@ -100,7 +100,7 @@ export async function mlflowHistory(uri: string, runId: string, key: string): Pr
 }
 
 /** What test/tracking/read_back.py reads with the wandb or tensorboard package. */
-export function readBack<T>(python: string, kind: 'wandb' | 'tensorboard', dir: string): T {
+export function readBack<T>(python: string, kind: 'wandb' | 'tensorboard' | 'events', dir: string): T {
   const r = spawnSync(python, [join(ROOT, 'test', 'tracking', 'read_back.py'), kind, dir], { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`read_back.py ${kind} failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as T;

@@ -42,6 +42,13 @@ test("trex.yaml's tracking: is resolved against the experiment, with the task's 
   exp.close();
 });
 
+test("tensorboard.framework_logs is validated as a boolean and tells the tracker where the frameworks' event files are", () => {
+  const exp = experiment(specWith('  tensorboard: {framework_logs: true}\n'));
+  assert.deepEqual(resolveTracking(exp.spec, exp.dir, {}, {})?.tensorboard, { logDir: join(exp.dir, '.trex', 'tensorboard'), frameworkRuns: 'run/tensorboard' });
+  exp.close();
+  assert.throws(() => initExperiment(tempDir('trex-tracking-'), specWith('  tensorboard: {framework_logs: "yes"}\n')), /framework_logs/);
+});
+
 test("trex.yaml's tracker folders stay inside the experiment, and it cannot pick the Python that runs", () => {
   for (const bad of ['/tmp/elsewhere', '../outside', '.']) {
     const exp = experiment(specWith(`  tensorboard: {log_dir: "${bad}"}\n`));

@@ -207,7 +207,21 @@ def parse_train(doc):
         "precision": choice(doc, "precision", "precision", ("fp32", "bf16", "fp16"), required=True),
         "dpo_beta": float(number(doc, "dpo_beta", "dpo_beta", required=True, lo=0)),
         "seed": int(number(doc, "seed", "seed", required=True)),
+        "report_to": choice(doc, "report_to", "report_to", ("none", "tensorboard"), required=True),
+        "tensorboard_dir": _tensorboard_dir(doc),
         # Not a train.yaml field: a knob for tests and hand-run configs (default: 20 log lines a run).
         "logging_steps": number(doc, "logging_steps", "logging_steps", None, lo=1),
         "notes": [str(n) for n in get(doc, "notes", "notes", list, required=True)],
     }
+
+
+def _tensorboard_dir(doc):
+    """Where report_to tensorboard writes: a folder when it is on, null when it is off."""
+    if "tensorboard_dir" not in doc:
+        raise InputError("tensorboard_dir", "is required (null when report_to is none)")
+    value = doc["tensorboard_dir"]
+    if doc.get("report_to") == "tensorboard" and not (isinstance(value, str) and value):
+        raise InputError("tensorboard_dir", "must name a folder when report_to is tensorboard")
+    if doc.get("report_to") == "none" and value is not None:
+        raise InputError("tensorboard_dir", "must be null when report_to is none")
+    return value

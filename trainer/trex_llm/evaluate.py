@@ -44,7 +44,8 @@ def score_predictions(task, sets, outputs):
         scores, per_example = score_split(preds, refs, builtin, answer["labels"])
         result[split] = dict(scores, n=len(rows))
         for r, text, pred, ref, s in zip(rows, outputs[split], preds, refs, per_example):
-            predictions.append({"split": split, "id": r["id"], "prompt": r["prompt_text"], "expected": ref,
+            # source: bad-case slices by data source (eval data prepared before it was written has none).
+            predictions.append({"split": split, "id": r["id"], "source": r.get("source"), "prompt": r["prompt_text"], "expected": ref,
                                 "predicted": pred, "output": text, "score": round(s, 4), "correct": s >= 0.9999})
     return result, predictions
 

@@ -11,7 +11,7 @@ import time
 
 from .chat import IGNORE, encode_pair
 from trex_protocol.errors import InputError
-from trex_protocol.files import read_jsonl, write_json_atomic
+from trex_protocol.files import fresh_dir, read_jsonl, write_json_atomic
 from trex_protocol.progress import TrainerLog
 
 
@@ -121,12 +121,17 @@ def train(task, cfg, data_dir, out_dir, init_adapter=None):
         print(f"train {task['name']}: {len(items)} examples, {total} steps ({steps_per_epoch}/epoch), {cfg['method']} "
               f"{cfg['finetuning']}, {trainable} trainable params, {world} process(es), "
               f"{'cuda' if cuda else 'cpu'} {str(dtype).replace('torch.', '')}", flush=True)
+    if cfg["report_to"] == "tensorboard":
+        # transformers >= 5 reads the TensorBoard folder from the environment only.
+        os.environ["TENSORBOARD_LOGGING_DIR"] = cfg["tensorboard_dir"]
+        if main_process:
+            fresh_dir(cfg["tensorboard_dir"])
     args = TrainingArguments(
         output_dir=out_dir, per_device_train_batch_size=cfg["batch_size"],
         gradient_accumulation_steps=cfg["gradient_accumulation_steps"], learning_rate=cfg["learning_rate"],
         max_steps=total, lr_scheduler_type=cfg["lr_scheduler"], warmup_steps=int(cfg["warmup_ratio"] * total),
         weight_decay=cfg["weight_decay"], logging_steps=int(cfg["logging_steps"] or max(1, total // 20)),
-        save_strategy="no", report_to="none", bf16=bf16, fp16=fp16, seed=cfg["seed"], remove_unused_columns=False,
+        save_strategy="no", report_to=cfg["report_to"], bf16=bf16, fp16=fp16, seed=cfg["seed"], remove_unused_columns=False,
         dataloader_num_workers=0, disable_tqdm=True, gradient_checkpointing=gc,
         gradient_checkpointing_kwargs={"use_reentrant": False} if gc else None,
         ddp_find_unused_parameters=False if world > 1 else None, use_cpu=not cuda,

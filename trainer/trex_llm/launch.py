@@ -15,7 +15,7 @@ import threading
 import time
 
 from trex_protocol.errors import InputError
-from trex_protocol.files import write_json_atomic
+from trex_protocol.files import fresh_dir, write_json_atomic
 from trex_protocol.progress import TrainerLog, print_progress
 
 KNOWN_TOOLS = {"llamafactory-cli": "llamafactory", "trl": "trl", "accelerate": "accelerate", "torchrun": "torch"}
@@ -192,6 +192,8 @@ def launch(framework, out_dir, command, notes, logging_steps):
             raise InputError("framework", f"a warm start runs TRL through trl_compat.py, which needs TRL installed beside "
                                           f"{sys.executable}; {command[0]} is elsewhere")
     os.makedirs(out_dir, exist_ok=True)
+    if os.environ.get("TENSORBOARD_LOGGING_DIR"):
+        fresh_dir(os.environ["TENSORBOARD_LOGGING_DIR"])  # a re-run's event files replace the last run's
     log_path = os.path.join(out_dir, "trainer_log.jsonl")
     if os.path.exists(log_path):
         os.remove(log_path)  # a re-run starts a fresh log

@@ -65,7 +65,7 @@ def build_eval_sets(task, template, cache_dir):
 def eval_row(ex, system, template):
     prompt = apply_template(template, ex["prompt"])
     return {"id": ex["id"], "prompt": chat_row(ex.get("system") or system, prompt)["prompt"],
-            "prompt_text": prompt, "reference": ex["response"]}
+            "prompt_text": prompt, "reference": ex["response"], "source": ex["source"]}
 
 
 def train_row(ex, system, template):

@@ -61,3 +61,9 @@ def write_dir_atomic(out_dir, jsonl_files, json_files):
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def fresh_dir(path):
+    """An empty folder at `path`: what a previous run left there is removed first."""
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path, exist_ok=True)

@@ -2,7 +2,7 @@
 // that have only transformers and peft. Its config is the adapted train config as JSON; several
 // GPUs run it under torchrun (data parallel).
 import { type LlmTrain } from './trainConfig';
-import { header, jsonText, localModelInputs, nodePaths, trainerLogOutputs } from './render';
+import { frameworkTensorboardDir, header, jsonText, localModelInputs, nodePaths, reportTo, trainerLogOutputs } from './render';
 import type { RenderedFile, StageContext, TrainCommand } from './types';
 
 /** `warmFrom`: the parent's adapter folder, loaded trainable instead of a fresh LoRA (--init-adapter). */
@@ -29,6 +29,8 @@ export function renderHf(ctx: StageContext, t: LlmTrain, gpus: number, notes: st
     precision: t.precision,
     dpo_beta: t.dpo_beta,
     seed: t.seed,
+    report_to: reportTo(ctx),
+    tensorboard_dir: frameworkTensorboardDir(ctx),
     notes,
   };
   const script = ['{runner}/trex_llm.py', 'train', '--task', paths.taskJson, '--config', configPath, '--data', ctx.dataDir, '--out', paths.ckpt, ...(warmFrom ? ['--init-adapter', warmFrom] : [])];

@@ -4,7 +4,7 @@
 // (FORCE_TORCHRUN=1).
 import { posix } from 'node:path';
 import type { ModelInfo } from './modelInfo';
-import { header, jsonText, localModelInputs, nodePaths, trainerLogOutputs, yamlText } from './render';
+import { header, jsonText, localModelInputs, nodePaths, reportTo, trainerLogOutputs, yamlText } from './render';
 import type { LlmTrain } from './trainConfig';
 import type { RenderedFile, StageContext, TrainCommand } from './types';
 
@@ -51,7 +51,7 @@ export function llamafactoryConfig(ctx: StageContext, t: LlmTrain, model: ModelI
     save_strategy: 'no',
     plot_loss: false,
     overwrite_output_dir: true,
-    report_to: 'none',
+    report_to: reportTo(ctx),
     per_device_train_batch_size: t.batch_size,
     gradient_accumulation_steps: t.gradient_accumulation_steps,
     learning_rate: t.learning_rate,

@@ -40,6 +40,31 @@ export function nodePaths(ctx: StageContext): NodePaths {
   };
 }
 
+/** Where the frameworks' own TensorBoard event files go, inside a node folder (trex_tracking.py copies them from there). */
+export const FRAMEWORK_TENSORBOARD_SUBDIR = 'run/tensorboard';
+
+/**
+ * The node's folder for the framework's own report_to tensorboard when trex.yaml asks for it
+ * (tracking.tensorboard.framework_logs), else null: the train stage then reports to nothing.
+ */
+export function frameworkTensorboardDir(ctx: StageContext): string | null {
+  return ctx.spec.tracking?.tensorboard?.framework_logs === true ? `${posix.dirname(ctx.runDir)}/${FRAMEWORK_TENSORBOARD_SUBDIR}` : null;
+}
+
+/** report_to for a framework config: tensorboard into frameworkTensorboardDir, or none. */
+export function reportTo(ctx: StageContext): 'tensorboard' | 'none' {
+  return frameworkTensorboardDir(ctx) ? 'tensorboard' : 'none';
+}
+
+/**
+ * transformers (>= 5) takes the TensorBoard folder from $TENSORBOARD_LOGGING_DIR only (its
+ * logging_dir argument is deprecated), for TRL and LLaMA-Factory as for the built-in script.
+ */
+export function tensorboardEnv(ctx: StageContext): Record<string, string> {
+  const dir = frameworkTensorboardDir(ctx);
+  return dir ? { TENSORBOARD_LOGGING_DIR: dir } : {};
+}
+
 /** The train stage's log files that come back from a remote host (LLaMA-Factory / HF names). */
 export function trainerLogOutputs(ckpt: string): string[] {
   return ['trainer_log.jsonl', 'trainer_state.json', 'all_results.json', 'train_results.json'].map((f) => `${ckpt}/${f}`);

@@ -14,7 +14,7 @@ import { renderLlamaFactory } from './llamafactory';
 import { fitToGpu, type MemoryPlan } from './memory';
 import { microStages } from './micro';
 import { modelInfo } from './modelInfo';
-import { adapterOutputs, jsonText, nodePaths } from './render';
+import { adapterOutputs, frameworkTensorboardDir, jsonText, nodePaths, tensorboardEnv } from './render';
 import { renderTrl } from './trl';
 import { RenderError, type NodeStages, type RenderedFile, type StageContext, type StagePlan } from './types';
 import { planWarmStart, warmStartNote } from './warmStart';
@@ -56,10 +56,17 @@ function frameworkStages(ctx: StageContext): NodeStages {
     train: {
       ...rendered.train,
       produced: [ctx.dataDir, ...(from ? [from] : [])],
-      outputs: [...rendered.train.outputs, ...(t.finetuning === 'full' ? [] : adapterOutputs(nodePaths(ctx).ckpt))],
+      // The framework's own event files (tracking.tensorboard.framework_logs) come back with the logs.
+      outputs: [...rendered.train.outputs, ...(t.finetuning === 'full' ? [] : adapterOutputs(nodePaths(ctx).ckpt)), ...tensorboardOutputs(ctx)],
+      env: { ...rendered.train.env, ...tensorboardEnv(ctx) },
     },
     evaluate: renderEvaluate(ctx, t),
   };
+}
+
+function tensorboardOutputs(ctx: StageContext): string[] {
+  const dir = frameworkTensorboardDir(ctx);
+  return dir ? [dir] : [];
 }
 
 function prepareStage(ctx: StageContext): StagePlan {

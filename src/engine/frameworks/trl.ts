@@ -3,7 +3,7 @@
 // TRL's script under `accelerate launch` itself (trainer/trex_llm/trl_compat.py), so several GPUs'
 // --num_processes reaches accelerate for `dpo` too (TRL's own `trl dpo` drops it up to TRL 0.28).
 // The config's `dtype` key and `datasets:` list need TRL >= 0.23; the wrapper refuses older ones.
-import { header, localModelInputs, nodePaths, trainerLogOutputs, yamlText } from './render';
+import { header, localModelInputs, nodePaths, reportTo, trainerLogOutputs, yamlText } from './render';
 import type { LlmTrain } from './trainConfig';
 import type { RenderedFile, StageContext, TrainCommand } from './types';
 
@@ -37,7 +37,7 @@ export function trlConfig(ctx: StageContext, t: LlmTrain): Record<string, unknow
     ...(t.finetuning === 'qlora' ? { load_in_4bit: true, bnb_4bit_quant_type: 'nf4', use_bnb_nested_quant: true } : {}),
     logging_steps: TRL_LOGGING_STEPS,
     save_strategy: 'no',
-    report_to: 'none',
+    report_to: reportTo(ctx),
     seed: t.seed,
   };
 }

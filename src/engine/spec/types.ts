@@ -77,7 +77,8 @@ export interface Budget {
 export interface TrackingSpec {
   mlflow?: { tracking_uri: string; experiment?: string };
   wandb?: { project?: string; entity?: string; mode?: 'online' | 'offline'; dir?: string };
-  tensorboard?: { log_dir?: string };
+  /** framework_logs: the frameworks' own report_to tensorboard as well, into nodes/<id>/run/tensorboard. */
+  tensorboard?: { log_dir?: string; framework_logs?: boolean };
 }
 
 export interface TaskSpec {

@@ -3,6 +3,7 @@
 // this: they come from the environment when a tracker talks to its server.
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { FRAMEWORK_TENSORBOARD_SUBDIR } from '../frameworks/render';
 import { packageRoot } from '../packageDirs';
 import type { TaskSpec, TrackingSpec } from '../spec/types';
 
@@ -20,7 +21,8 @@ export interface TrackingOverrides {
 export interface ResolvedTracking {
   mlflow?: { uri: string; experiment: string; /** The user chose this server (setting or MLFLOW_TRACKING_URI): its credentials may go to it. */ trusted: boolean };
   wandb?: { project: string; entity?: string; mode: 'online' | 'offline'; dir: string };
-  tensorboard?: { logDir: string };
+  /** frameworkRuns: the node-relative folder of the frameworks' own event files, copied beside TREX's (tracking.tensorboard.framework_logs). */
+  tensorboard?: { logDir: string; frameworkRuns?: string };
   python: string;
 }
 
@@ -42,7 +44,10 @@ export function resolveTracking(spec: TaskSpec, expDir: string, overrides: Track
       dir: inExperiment(expDir, t.wandb?.dir ?? '.trex/wandb'),
     };
   }
-  if (overrides.tensorboard || t.tensorboard) out.tensorboard = { logDir: inExperiment(expDir, t.tensorboard?.log_dir ?? '.trex/tensorboard') };
+  if (overrides.tensorboard || t.tensorboard) {
+    out.tensorboard = { logDir: inExperiment(expDir, t.tensorboard?.log_dir ?? '.trex/tensorboard') };
+    if (t.tensorboard?.framework_logs === true) out.tensorboard.frameworkRuns = FRAMEWORK_TENSORBOARD_SUBDIR;
+  }
   return out.mlflow || out.wandb || out.tensorboard ? out : undefined;
 }
 

@@ -22,7 +22,12 @@ interface Case {
 }
 
 const twoGpus = llmSpec({ compute: { backend: 'ssh:gpu-host', gpus_per_node: 2, gpu_memory_gib: 80 } });
+// tracking.tensorboard.framework_logs: report_to tensorboard into the node folder, which comes back as an output.
+const frameworkLogs = llmSpec({ tracking: { tensorboard: { framework_logs: true } } });
 const CASES: Case[] = [
+  { name: 'hf-tensorboard', spec: frameworkLogs, train: train({ framework: 'hf' }) },
+  { name: 'trl-tensorboard', spec: frameworkLogs, train: train({ framework: 'trl' }) },
+  { name: 'llamafactory-tensorboard', spec: frameworkLogs, train: train({}) },
   { name: 'llamafactory-sft-lora', spec: llmSpec(), train: train({}) },
   { name: 'llamafactory-dpo-qlora-2gpu', spec: twoGpus, train: train({ method: 'dpo', finetuning: 'qlora', dpo_beta: 0.2 }) },
   { name: 'trl-sft-full', spec: llmSpec(), train: train({ framework: 'trl', finetuning: 'full', max_steps: 500 }) },

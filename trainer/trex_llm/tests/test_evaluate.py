@@ -17,11 +17,12 @@ class ScoringTests(unittest.TestCase):
     def test_predictions_carry_what_bad_case_analysis_needs(self):
         task = config.parse_task(task_doc())
         sets = {"validation": [{"id": "v1", "prompt_text": "Review: good", "reference": "positive"},
-                               {"id": "v2", "prompt_text": "Review: bad", "reference": "negative"}]}
+                               {"id": "v2", "prompt_text": "Review: bad", "reference": "negative", "source": "sst2"}]}
         result, preds = score_predictions(task, sets, {"validation": ["Positive!", "positive"]})
         self.assertEqual(result["validation"]["accuracy"], 0.5)
         self.assertEqual(result["validation"]["n"], 2)
-        self.assertEqual(preds[1], {"split": "validation", "id": "v2", "prompt": "Review: bad", "expected": "negative",
+        self.assertIsNone(preds[0]["source"], "eval data prepared before sources were written")
+        self.assertEqual(preds[1], {"split": "validation", "id": "v2", "source": "sst2", "prompt": "Review: bad", "expected": "negative",
                                     "predicted": "positive", "output": "positive", "score": 0.0, "correct": False})
 
     def test_custom_script_metrics(self):

@@ -48,7 +48,7 @@ class HfScriptTests(unittest.TestCase):
                "max_steps": 6, "batch_size": 8, "max_seq_len": 64, "precision": "bf16", "gradient_checkpointing": True,
                "lora": {"rank": 4, "alpha": 8, "dropout": 0.0, "target": "all"}, "notes": ["a note from rendering"],
                "epochs": 1, "gradient_accumulation_steps": 1, "warmup_ratio": 0.0, "weight_decay": 0.0,
-               "lr_scheduler": "cosine", "dpo_beta": 0.1, "seed": 0}
+               "lr_scheduler": "cosine", "dpo_beta": 0.1, "seed": 0, "report_to": "none", "tensorboard_dir": None}
         doc.update(cfg)
         write_json(os.path.join(self.dir, f"{name}.cfg.json"), doc)
         return self.cli("train", "--task", "task.json", "--config", f"{name}.cfg.json", "--data", data, "--out", f"ckpt-{name}")

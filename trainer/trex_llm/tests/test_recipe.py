@@ -63,6 +63,9 @@ class PrepareTests(unittest.TestCase):
         del task["task"]["eval_data"]["validation"]
         stats, data = self.prepare(recipe_doc(split={"validation": 0.1}), task)
         self.assertEqual((stats["validation"]["from"], len(data["validation"]), stats["num_examples"]), ("holdout", 20, 180))
+        # Each eval row names its source, so bad-case analysis can slice errors by it.
+        self.assertEqual({r["source"] for r in data["validation"]}, {r["name"] for r in recipe_doc()["sources"]})
+        self.assertEqual({r["source"] for r in data["test"]}, {"test"})
 
     def test_mixing_by_weight_and_sampling(self):
         write_jsonl("extra.jsonl", [{"question": f"q{i}", "answer": "positive"} for i in range(50)])

@@ -10,6 +10,7 @@ RENDERED = {
     "epochs": 1, "max_steps": None, "batch_size": 4, "gradient_accumulation_steps": 1, "gradient_checkpointing": True,
     "lora": {"rank": 16, "alpha": 32, "dropout": 0.05, "target": "all"}, "warmup_ratio": 0.03, "weight_decay": 0,
     "lr_scheduler": "cosine", "max_seq_len": 2048, "precision": "bf16", "dpo_beta": 0.1, "seed": 0, "notes": [],
+    "report_to": "none", "tensorboard_dir": None,
 }
 
 
@@ -40,6 +41,14 @@ class RenderedTrainConfigTests(unittest.TestCase):
         with self.assertRaises(InputError) as e:
             parse_train(dict(RENDERED, max_steps=0))
         self.assertEqual(e.exception.field, "max_steps")
+
+    def test_report_to_tensorboard_names_its_folder(self):
+        cfg = parse_train(dict(RENDERED, report_to="tensorboard", tensorboard_dir="nodes/n0001/run/tensorboard"))
+        self.assertEqual((cfg["report_to"], cfg["tensorboard_dir"]), ("tensorboard", "nodes/n0001/run/tensorboard"))
+        for doc in (dict(RENDERED, report_to="tensorboard"), dict(RENDERED, tensorboard_dir="tb"), dict(RENDERED, report_to="wandb")):
+            with self.assertRaises(InputError) as e:
+                parse_train(doc)
+            self.assertIn(e.exception.field, ("report_to", "tensorboard_dir"))
 
 
 if __name__ == "__main__":

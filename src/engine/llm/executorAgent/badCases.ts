@@ -1,6 +1,7 @@
 // Bad-case analysis: after evaluation, the wrong validation predictions of a node are grouped into
 // patterns (computed, not guessed: a confusion matrix and per-class errors for a label task, the
-// shape of the mistake otherwise), a sample is shown, and optionally the model explains likely
+// shape of the mistake otherwise, with error rates by length and source slices and the examples
+// fixed and broken against the parent), a sample is shown, and optionally the model explains likely
 // causes and fixes. The result, nodes/<id>/bad_cases.md, is read by the Researcher when it
 // proposes children of that node. Test predictions are never analysed: they must not steer anything.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,17 +11,15 @@ import { describeError } from '../errors';
 import { compileSchema, isPlainObject } from '../jsonValidation';
 import { inline, truncateEnd } from '../text';
 import type { UsageTotals } from '../usage';
+import { diffAgainstParent, diffSummary, generationSlices, renderGenerationErrors, sliceLines, type GenerationSlices, type ParentDiff, type ScoredExample } from './generationErrors';
 import { confusionPairs, labelConfusion, OTHER, renderLabelConfusion, type LabelConfusion } from './labelErrors';
 
 export const BAD_CASES_FILE = 'bad_cases.md';
 export const PREDICTIONS_FILE = 'predictions.jsonl';
 
-export interface Prediction {
+/** One line of predictions.jsonl. */
+export interface Prediction extends ScoredExample {
   split: string;
-  prompt: string;
-  expected: string;
-  predicted: string;
-  correct: boolean;
 }
 
 export interface BadCaseReport {
@@ -31,6 +30,10 @@ export interface BadCaseReport {
   patterns: { pattern: string; count: number }[];
   /** For a label task (a few short expected labels): the confusion matrix and per-class errors. */
   confusion?: LabelConfusion;
+  /** For a generation task: error rates by reference length, prompt length and source. */
+  slices?: GenerationSlices;
+  /** Against the parent node's predictions on the same validation examples: fixed and broken. */
+  parentDiff?: ParentDiff;
   /** Why the model's analysis is missing, when it is. */
   llmNote?: string;
   markdown: string;
@@ -78,7 +81,15 @@ export function readPredictions(path: string): { rows: Prediction[]; badLines: n
       badLines++;
       continue;
     }
-    rows.push({ split: String(v.split), prompt: asText(v.prompt), expected: asText(v.expected), predicted: asText(v.predicted), correct: v.correct === true });
+    rows.push({
+      split: String(v.split),
+      prompt: asText(v.prompt),
+      expected: asText(v.expected),
+      predicted: asText(v.predicted),
+      correct: v.correct === true,
+      ...(typeof v.id === 'string' ? { id: v.id } : {}),
+      ...(typeof v.source === 'string' && v.source ? { source: v.source } : {}),
+    });
   }
   return { rows, badLines };
 }
@@ -126,6 +137,9 @@ export async function analyzeBadCases(
   }
   const patterns = confusion ? confusionPairs(confusion) : [...counts.entries()].map(([pattern, count]) => ({ pattern, count })).sort((a, b) => b.count - a.count);
   const sample = sampleEvenly(wrong, opts.sample ?? 15);
+  const slices = confusion ? undefined : generationSlices(val);
+  const parentDiff = parentDiffOf(exp, nodeId, val);
+  const sliced = slices ? sliceLines(slices) : [];
 
   let analysis: Analysis | undefined;
   let llmNote: string | undefined;
@@ -148,6 +162,8 @@ export async function analyzeBadCases(
               `Task: ${exp.spec.objective}`,
               `Validation: ${wrong.length} of ${val.length} wrong.`,
               confusion ? `Label task. Errors (expected → predicted): ${patterns.map((p) => `${p.pattern} ×${p.count}`).join(', ')}. Recall per class: ${confusion.perClass.map((k) => `${k.label} ${(100 * k.recall).toFixed(0)}% of ${k.support}`).join(', ')}` : `Error patterns: ${patterns.map((p) => `${p.pattern} ×${p.count}`).join(', ')}`,
+              ...(sliced.length ? ['Error rate by slice:', ...sliced] : []),
+              ...(parentDiff ? [`Against the parent: ${diffSummary(parentDiff)}`] : []),
               'Sample of wrong predictions (prompt → expected | predicted):',
               ...sample.map((r) => `- ${truncateEnd(r.prompt, 200)} → ${truncateEnd(r.expected, 100)} | ${truncateEnd(r.predicted, 100)}`),
             ].join('\n'),
@@ -167,6 +183,7 @@ export async function analyzeBadCases(
     `Validation: ${wrong.length} of ${val.length} predictions wrong (${pct(val.length - wrong.length)} correct). Test predictions are not analysed: they never steer the search.` + (badLines ? ` ${badLines} unreadable line(s) in ${PREDICTIONS_FILE} were skipped.` : ''),
     '',
     ...(confusion ? renderLabelConfusion(confusion) : []),
+    ...renderGenerationErrors(slices, parentDiff),
     confusion ? '## Errors (expected → predicted)' : '## Error patterns',
     '',
     ...(patterns.length ? patterns.map((p) => `- ${p.pattern}: ${p.count} (${((100 * p.count) / wrong.length).toFixed(0)}% of errors)`) : ['- none: every validation prediction is correct']),
@@ -187,5 +204,13 @@ export async function analyzeBadCases(
   const markdown = lines.join('\n');
   const path = exp.nodePath(nodeId, BAD_CASES_FILE);
   writeFileSync(path, markdown);
-  return { path, total: val.length, wrong: wrong.length, patterns, confusion, llmNote, markdown };
+  return { path, total: val.length, wrong: wrong.length, patterns, confusion, slices, parentDiff, llmNote, markdown };
+}
+
+/** The parent's validation predictions against this node's, when the parent has any. */
+function parentDiffOf(exp: Experiment, nodeId: string, val: readonly Prediction[]): ParentDiff | undefined {
+  const parentId = exp.tree.get(nodeId).parent;
+  if (!parentId) return undefined;
+  const parentVal = readPredictions(exp.nodePath(parentId, PREDICTIONS_FILE)).rows.filter((r) => r.split === 'validation');
+  return diffAgainstParent(parentId, val, parentVal);
 }
