@@ -3,13 +3,16 @@
 // built here (trainer/trex_llm/tiny_model.py: local BPE tokenizer, ChatML, briefly pretrained;
 // no hub). Each test asserts what the framework produced: adapter files, a loss that decreases
 // in its own trainer log, a metric in metrics.json. A child that only trains longer continues its
-// parent's adapter (warm start); its first logged loss shows the load. Skips, saying so, only when
-// the venv is absent.
+// parent's adapter (warm start); its first logged loss shows the load. The runs of trl sft,
+// llamafactory sft and hf full fine-tuning also have tracking.tensorboard.framework_logs on (the
+// frameworks' own TensorBoard event files); hf DPO has it off. Skips, saying so, only when the venv
+// is absent.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Experiment } from '../../../src/engine';
+import { assertFrameworkLogs, eventFiles, FRAMEWORK_LOGS_ON } from './frameworkLogs';
 import { losses, runChild, runNode, SKIP, TRAIN, type RealRun } from './realHelpers';
 
 /**
@@ -54,31 +57,37 @@ test('hf: SFT with LoRA on the tiny Llama, through prepare → train → evaluat
   parent.exp.close();
 });
 
-test('trl: `trl sft` from the rendered config, LoRA, on the tiny Llama; a longer child continues its adapter', { skip: SKIP }, async () => {
-  const parent = await runNode('trl');
+test('trl: `trl sft` from the rendered config, LoRA, on the tiny Llama, logging to TensorBoard; a longer child continues its adapter', { skip: SKIP }, async () => {
+  const parent = await runNode('trl', {}, { spec: FRAMEWORK_LOGS_ON });
   assertProduced(parent.exp, parent.id, parent.ckpt);
+  await assertFrameworkLogs(parent);
   const child = await assertWarmChild(parent, /--trex_init_adapter nodes\/n0000\/ckpt/);
   assert.match(child.log, /note: warm start: continuing the adapter in nodes\/n0000\/ckpt/, 'TRL trained the loaded adapter');
   parent.exp.close();
 });
 
 // LLaMA-Factory's warm start runs over ssh in test/engine/backends/ssh/llmSearch.test.ts (its first loss below the parent's too).
-test('llamafactory: `llamafactory-cli train` SFT LoRA with the rendered dataset_info.json, on the tiny Llama', { skip: SKIP }, async () => {
-  const { exp, id, ckpt } = await runNode('llamafactory');
+test('llamafactory: `llamafactory-cli train` SFT LoRA with the rendered dataset_info.json, on the tiny Llama, logging to TensorBoard', { skip: SKIP }, async () => {
+  const run = await runNode('llamafactory', {}, { spec: FRAMEWORK_LOGS_ON });
+  const { exp, id, ckpt } = run;
   assert.ok(existsSync(join(exp.dir, 'nodes', id, 'run', 'llamafactory', 'dataset_info.json')));
   assertProduced(exp, id, ckpt);
+  await assertFrameworkLogs(run);
   exp.close();
 });
 
-test('hf: SFT with full fine-tuning saves a whole checkpoint, no adapter', { skip: SKIP }, async () => {
-  const { exp, id, ckpt } = await runNode('hf', { finetuning: 'full', learning_rate: 0.001 });
+test('hf: SFT with full fine-tuning saves a whole checkpoint, no adapter; it logs to TensorBoard', { skip: SKIP }, async () => {
+  const run = await runNode('hf', { finetuning: 'full', learning_rate: 0.001 }, { spec: FRAMEWORK_LOGS_ON });
+  const { exp, id, ckpt } = run;
   assertProduced(exp, id, ckpt, 'full');
+  await assertFrameworkLogs(run);
   exp.close();
 });
 
 test('hf: DPO with LoRA on chosen/rejected pairs; beta reaches the loss', { skip: SKIP }, async () => {
   const a = await runNode('hf', { method: 'dpo', dpo_beta: 0.1 });
   assertProduced(a.exp, a.id, a.ckpt);
+  assert.deepEqual(eventFiles(a.exp.nodeDir(a.id)), [], 'without framework_logs the framework reports to nothing');
   // The reference is the starting model: the first DPO loss is -log sigmoid(0) = ln 2 for any beta.
   assert.ok(Math.abs(losses(a.ckpt)[0] - Math.log(2)) < 1e-3, `first DPO loss is ln 2: ${losses(a.ckpt)[0]}`);
   // A warm-started child's policy starts at the parent's adapter while its reference stays the base

@@ -1,23 +1,22 @@
-// tracking.tensorboard.framework_logs: the frameworks' own report_to tensorboard, on real runs of
-// the tiny Llama through the engine's stage plans. With the opt-in, hf, trl and llamafactory write event files
-// into nodes/<id>/run/tensorboard that TensorBoard's EventAccumulator (the trainer venv's
-// tensorboard) reads back with a falling train loss, and TREX's own TensorBoard tracker copies
-// them beside its run of the node; without it, the node folder holds no event files.
+// Checks of tracking.tensorboard.framework_logs (the frameworks' own report_to tensorboard) on the
+// real runs of realRuns.test.ts: with the opt-in, hf, trl and llamafactory write event files into
+// nodes/<id>/run/tensorboard that TensorBoard's EventAccumulator (the trainer venv's tensorboard)
+// reads back with a falling train loss, and TREX's own TensorBoard tracker copies them beside its
+// run of the node; without it, the node folder holds no event files.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
 import type { JsonObject } from '../../../src/engine';
 import { buildNodeRun } from '../../../src/engine/tracking/nodeRun';
 import { PythonTracker } from '../../../src/engine/tracking/pythonTracker';
 import { resolveTracking } from '../../../src/engine/tracking/settings';
 import { readBack } from '../../tracking/servers';
-import { PYTHON, runNode, SKIP, type RealRun } from './realHelpers';
+import { PYTHON, type RealRun } from './realHelpers';
 
-const ON: JsonObject = { tracking: { tensorboard: { framework_logs: true } } };
+export const FRAMEWORK_LOGS_ON: JsonObject = { tracking: { tensorboard: { framework_logs: true } } };
 type Scalars = Record<string, Record<string, [number, number][]>>;
 
-function eventFiles(dir: string): string[] {
+export function eventFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.includes('tfevents'));
 }
@@ -37,7 +36,7 @@ function assertFalling(points: [number, number][]): void {
   assert.deepEqual(points.map(([s]) => s), [...points.map(([s]) => s)].sort((a, b) => a - b), 'steps in order');
 }
 
-async function assertFrameworkLogs(run: RealRun): Promise<void> {
+export async function assertFrameworkLogs(run: RealRun): Promise<void> {
   const { exp, id } = run;
   const dir = exp.nodePath(id, 'run', 'tensorboard');
   assert.ok(eventFiles(dir).length >= 1, `event files in ${dir}`);
@@ -50,23 +49,5 @@ async function assertFrameworkLogs(run: RealRun): Promise<void> {
   const view = readBack<Scalars>(PYTHON, 'events', target.logDir);
   assert.deepEqual(view[join(id, 'framework')]?.['train/loss'], loss, 'the experiment view shows the framework run as <node>/framework');
   assert.ok(view[id], "TREX's own run of the node is there too");
-  exp.close();
 }
 
-test('hf with framework_logs: report_to tensorboard writes a falling train/loss into the node folder', { skip: SKIP }, async () => {
-  await assertFrameworkLogs(await runNode('hf', {}, { spec: ON }));
-});
-
-test('trl with framework_logs: report_to tensorboard writes a falling train/loss into the node folder', { skip: SKIP }, async () => {
-  await assertFrameworkLogs(await runNode('trl', {}, { spec: ON }));
-});
-
-test('llamafactory with framework_logs: report_to tensorboard writes a falling train/loss into the node folder', { skip: SKIP }, async () => {
-  await assertFrameworkLogs(await runNode('llamafactory', {}, { spec: ON }));
-});
-
-test('without framework_logs the frameworks report to nothing: no event files in the node folder', { skip: SKIP }, async () => {
-  const { exp, id } = await runNode('hf', { max_steps: 4 });
-  assert.deepEqual(eventFiles(exp.nodeDir(id)), []);
-  exp.close();
-});
