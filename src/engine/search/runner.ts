@@ -285,6 +285,7 @@ export class Search {
           plan: p.plan,
           config: p.config,
           changes: p.changes,
+          files: p.files,
           status: this.settings.approval ? 'awaiting_approval' : 'pending',
           proposer: proposerName,
           by: defaultSetter('proposer', proposerName),
