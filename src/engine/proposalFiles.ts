@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { NodeConfig } from './spec/configPaths';
+import { hashJson } from './spec/hash';
 import type { Json, JsonObject } from './spec/types';
 import type { EdgeChange } from './tree/events';
 import { NodeSandbox } from './llm/executorAgent/sandbox';
@@ -51,6 +52,14 @@ export function nodeFilesProblems(files: readonly NodeFile[]): string[] {
     seen.add(f.path);
   }
   return problems;
+}
+
+/**
+ * What makes a proposal new work: its config hash, and the content of the files it writes (two
+ * proposals whose steps name the same file may still run different scripts).
+ */
+export function proposalKey(configHashValue: string, files: readonly NodeFile[] | undefined): string {
+  return files?.length ? hashJson({ config: configHashValue, files: files.map((f) => [f.path, f.content]) }) : configHashValue;
 }
 
 /** Where a node's own file lives, experiment-relative (the recipe's paths start at the experiment folder). */

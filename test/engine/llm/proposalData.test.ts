@@ -62,12 +62,12 @@ const child = (title: string, edits: [string, unknown][], files?: { path: string
 });
 
 /** Creates the proposal's node the way the search runner does, and runs it. */
-async function queueAndRun(exp: Experiment, parentId: string, p: Proposal): Promise<string> {
+async function queueAndRun(exp: Experiment, parentId: string, p: Proposal, expected = 'succeeded'): Promise<string> {
   const id = exp.createNode({ parent: parentId, origin: 'proposer', title: p.title, plan: p.plan, config: p.config, changes: p.changes, files: p.files, proposer: 'llm' });
   const executor = new NodeExecutor(exp, backendOf(exp), { reuse: { dedupe: false, data_cache: true, warm_start: false }, threads: 1, pollMs: 50, env: { ...ENV, HF_HOME: join(exp.dir, '.hf') } });
   const outcome = await executor.run(id, new AbortController().signal);
   const log = ['prepare', 'train', 'evaluate'].map((s) => exp.nodePath(id, 'logs', `${s}.log`)).filter(existsSync).map((f) => readFileSync(f, 'utf8')).join('\n');
-  assert.equal(outcome, 'succeeded', `${exp.tree.get(id).failure?.reason}\n${log.slice(-3000)}`);
+  assert.equal(outcome, expected, `${exp.tree.get(id).failure?.reason}\n${log.slice(-3000)}`);
   return id;
 }
 
@@ -141,4 +141,18 @@ test('a new Hugging Face source is test-loaded before it is accepted: a wrong ma
   const stats = statsOf(exp, id);
   assert.equal(stats.by_source.soups, 12, 'every row of the new dataset was prepared');
   assert.ok(stats.by_source.main > 0);
+});
+
+test("a proposed script that fails makes its node fail in prepare with the script's error, like any failing stage", { skip: SKIP, timeout: 600_000 }, async () => {
+  const { exp, id: base } = experiment({ framework: 'hf', ...TRAIN, max_steps: 1 });
+  const broken = 'import sys\nsys.exit("no column named review_text")\n';
+  servers.fake.reply({ json: { proposals: [child('rename columns', [['recipe.filters', [{ kind: 'script', path: 'broken.py' }]]], [{ path: 'broken.py', content: broken }])] } satisfies ProposalReply });
+  const proposer = new LlmProposer(exp, { client: testClient(testConfig(servers.fake.baseURL, { reply_attempts: 1 })), research: false, backend: backendOf(exp) });
+  const r = await proposer.propose(ctx(exp, base, 1));
+  assert.deepEqual(r.dropped, [], 'nothing about the script can be known before it runs');
+  const id = await queueAndRun(exp, base, r.proposals[0], 'failed');
+  const node = exp.tree.get(id);
+  assert.equal(node.failure?.stage, 'prepare');
+  assert.match(readFileSync(exp.nodePath(id, 'logs', 'prepare.log'), 'utf8'), new RegExp(`script nodes/${id}/broken\\.py exited with 1: no column named review_text`));
+  assert.equal(node.stagesDone.includes('train'), false, 'nothing was trained on it');
 });

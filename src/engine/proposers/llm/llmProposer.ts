@@ -17,9 +17,8 @@ import { applyEdits, type ProposalEdit } from './applyEdits';
 import { checkProposedSources } from '../../dataPolicy';
 import { buildProposalPrompt, PROPOSER_SYSTEM } from './prompt';
 import type { Backend } from '../../backends/backend';
-import { hashJson } from '../../spec/hash';
 import type { JsonObject } from '../../spec/types';
-import { MAX_NODE_FILE_BYTES, nodeFilesProblems, type NodeFile } from '../../proposalFiles';
+import { MAX_NODE_FILE_BYTES, nodeFilesProblems, proposalKey, type NodeFile } from '../../proposalFiles';
 import { peekNewSources } from './sourcePeek';
 
 export interface ProposedChild {
@@ -232,8 +231,7 @@ export class LlmProposer implements Proposer {
           invalid.push({ title, problems: ['the edits change nothing compared with the parent'] });
           continue;
         }
-        // Two proposals with the same recipe may still differ in their scripts' content.
-        const hash = files.length ? hashJson({ config: configHash(exp.spec, config), files: files.map((f) => [f.path, f.content]) }) : configHash(exp.spec, config);
+        const hash = proposalKey(configHash(exp.spec, config), files);
         const owner = seen.get(hash);
         if (owner) {
           const where = owner === 'proposal' ? 'another proposal of this batch' : owner;
