@@ -62,6 +62,8 @@ function summaryOf(output: string): string {
 /** Peeks each source `sourcesToPeek` names, one small job each on the backend. */
 export async function peekNewSources(exp: Experiment, backend: Backend, parentRecipe: JsonObject, recipe: JsonObject, o: SourcePeekOptions = {}): Promise<SourcePeek[]> {
   const out: SourcePeek[] = [];
+  // The micro trainer reads no hf sources (it refuses them in prepare): nothing to load.
+  if (exp.spec.task.kind === 'micro') return out;
   for (const index of sourcesToPeek(parentRecipe, recipe)) {
     const dir = `cache/peek/${hashJson({ recipe, index }).slice(0, 16)}`;
     mkdirSync(join(exp.dir, dir), { recursive: true });
