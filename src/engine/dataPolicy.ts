@@ -9,6 +9,7 @@ import type { Json, JsonObject, TaskSpec } from './spec/types';
 import type { EdgeChange } from './tree/events';
 import { isPlainObject } from './util/isPlainObject';
 
+const NODE_SCRIPT = /^nodes\/n\d+\/([A-Za-z0-9_][A-Za-z0-9_.-]*\/)?[A-Za-z0-9_][A-Za-z0-9_.-]*\.py$/;
 const HF_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]*(\/[A-Za-z0-9][A-Za-z0-9_.-]*)?$/;
 
 function sourcesOf(recipe: unknown): JsonObject[] {
@@ -20,8 +21,12 @@ function inside(path: string, root: string): boolean {
   return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
 }
 
-/** Problems with the sources of `recipe` that `parentRecipe` did not already have (empty: all allowed). */
-export function checkProposedSources(experimentDir: string, spec: TaskSpec, parentRecipe: unknown, recipe: unknown): string[] {
+/**
+ * Problems with the sources of `recipe` that `parentRecipe` did not already have (empty: all allowed).
+ * `nodeFiles`: paths of files the proposal itself writes into its new node's folder (proposalFiles.ts);
+ * script steps naming them are the node's own scripts, not data from elsewhere.
+ */
+export function checkProposedSources(experimentDir: string, spec: TaskSpec, parentRecipe: unknown, recipe: unknown, nodeFiles: ReadonlySet<string> = new Set()): string[] {
   const known = new Set(sourcesOf(parentRecipe).map((s) => JSON.stringify([s.path ?? null, s.dataset ?? null])));
   const policy = spec.data_policy ?? {};
   const expDir = resolve(experimentDir);
@@ -41,7 +46,7 @@ export function checkProposedSources(experimentDir: string, spec: TaskSpec, pare
       if (!HF_ID.test(d) || d.split('/').includes('..')) problems.push(`${where}.dataset: '${d.slice(0, 80)}' is not a Hugging Face dataset id (owner/name)`);
     }
   }
-  return [...problems, ...checkProposedScripts(expDir, parentRecipe, recipe)];
+  return [...problems, ...checkProposedScripts(expDir, parentRecipe, recipe, nodeFiles)];
 }
 
 function scriptsOf(recipe: unknown): { index: number; path: unknown }[] {
@@ -51,8 +56,8 @@ function scriptsOf(recipe: unknown): { index: number; path: unknown }[] {
 }
 
 /** A script step the parent did not have must name a .py file under the experiment's data/ (never a URL or allow_paths). */
-function checkProposedScripts(expDir: string, parentRecipe: unknown, recipe: unknown): string[] {
-  const known = new Set(scriptsOf(parentRecipe).map((s) => s.path));
+function checkProposedScripts(expDir: string, parentRecipe: unknown, recipe: unknown, nodeFiles: ReadonlySet<string>): string[] {
+  const known = new Set<unknown>([...scriptsOf(parentRecipe).map((s) => s.path), ...nodeFiles]);
   const problems: string[] = [];
   for (const { index, path } of scriptsOf(recipe)) {
     if (known.has(path)) continue;
@@ -137,8 +142,10 @@ export function trainerDataPolicy(spec: TaskSpec, recipe: unknown, changes: read
       return '';
     }
   });
+  // A node's own scripts (written by the engine from a proposal into nodes/<id>/) run from there.
+  const nodeScripts = scriptsOf(recipe).flatMap((x) => (typeof x.path === 'string' && NODE_SCRIPT.test(x.path) ? [x.path] : []));
   return {
-    allow_paths: [...new Set(['data', ...(policy.allow_paths ?? []), ...trusted.filter((p) => !/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(p))])],
+    allow_paths: [...new Set(['data', ...(policy.allow_paths ?? []), ...trusted.filter((p) => !/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(p)), ...nodeScripts])],
     allow_hosts: [...new Set([...(policy.allow_hosts ?? []).map((h) => h.toLowerCase()), ...hosts.filter(Boolean)])],
   };
 }

@@ -17,6 +17,7 @@ import type { NodeConfig } from './spec/configPaths';
 import { loadYamlFile, parseAndValidate, SpecError } from './spec/validate';
 import type { JsonObject, TaskSpec } from './spec/types';
 import { resolveTrain } from './frameworks/trainConfig';
+import { placeNodeFiles, writeNodeFiles, type NodeFile } from './proposalFiles';
 
 export { writeFileAtomic };
 
@@ -151,20 +152,24 @@ export class Experiment {
     proposer?: string;
     /** Who set the changed fields; default from origin and proposer. */
     by?: FieldSetter;
+    /** Data scripts written into the new node's folder; script steps naming them point there. */
+    files?: readonly NodeFile[];
   }): string {
     const id = this.nextNodeId();
     const dir = this.nodeDir(id);
     mkdirSync(dir, { recursive: true });
-    this.writeNodeFiles(id, args.plan, args.config);
+    const { config, changes } = placeNodeFiles(id, args.files ?? [], args.config, args.changes);
+    writeNodeFiles(dir, args.files ?? []);
+    this.writeNodeFiles(id, args.plan, config);
     this.emit({
       type: 'node_created',
       id,
       parent: args.parent,
       origin: args.origin,
       title: args.title,
-      changes: args.changes.map((c) => ({ ...c, by: c.by ?? args.by ?? defaultSetter(args.origin, args.proposer) })),
-      configHash: configHash(this.spec, args.config),
-      recipeHash: recipeHash(this.spec, args.config.recipe),
+      changes: changes.map((c) => ({ ...c, by: c.by ?? args.by ?? defaultSetter(args.origin, args.proposer) })),
+      configHash: configHash(this.spec, config),
+      recipeHash: recipeHash(this.spec, config.recipe),
       status: args.status ?? 'pending',
       proposer: args.proposer,
     });

@@ -1,4 +1,4 @@
-"""Command line: prepare | train | evaluate | launch | lm-eval (see README.md).
+"""Command line: prepare | peek-source | train | evaluate | launch | lm-eval (see README.md).
 Bad input exits 2 with the field named; any other failure exits 1."""
 import argparse
 import os
@@ -12,6 +12,10 @@ def _parser():
     p = argparse.ArgumentParser(prog="trex_llm.py", description="TREX LLM runner (data recipes, training, evaluation)")
     sub = p.add_subparsers(dest="command", required=True)
     s = add_command(sub, "prepare", "run a data recipe into a data dir", ("task", "recipe", "out"))
+    s.add_argument("--cache", default=os.environ.get("TREX_CACHE", os.path.expanduser("~/.cache/trex")))
+    s = add_command(sub, "peek-source", "load a few rows of one recipe source and map them (JSON on stdout)", ("recipe",))
+    s.add_argument("--source", type=int, required=True, help="index into the recipe's sources")
+    s.add_argument("--rows", type=int, default=8)
     s.add_argument("--cache", default=os.environ.get("TREX_CACHE", os.path.expanduser("~/.cache/trex")))
     s = add_command(sub, "train", "fine-tune with the built-in Hugging Face script (--config: the rendered run/hf/train.json)",
                     ("task", "config", "data", "out"))
@@ -45,6 +49,12 @@ def run(args):
     if args.command == "launch":
         from .launch import launch
         return launch(args.framework, args.out, _command(args), args.note, args.logging_steps)
+    if args.command == "peek-source":
+        import json
+        from .peek import peek_source
+        recipe = config.parse_recipe(read_json(args.recipe, "recipe"))
+        print(json.dumps(peek_source(recipe, args.source, args.rows, args.cache), ensure_ascii=False), flush=True)
+        return 0
     task = config.parse_task(read_json(args.task, "task"))
     if args.command == "prepare":
         from .recipe import prepare

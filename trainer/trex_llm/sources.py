@@ -26,23 +26,32 @@ def load_rows(src, cache_dir):
     return load_synthetic(src, cache_dir)
 
 
-def _load_hf(src):
+def require_datasets(src):
     try:
         import datasets  # noqa: F401  (optional: only hf sources need it)
     except ImportError:
         raise InputError(f"{src['field']}.kind", "hf sources need the `datasets` package on the training machine "
                                                  "(pip install datasets), or download the data and use kind: file")
+
+
+def hf_load_error(src, e):
+    """The user-facing error for a dataset that does not load (a wrong id / subset / split is the user's input)."""
+    if "scripts are no longer supported" in str(e):
+        return InputError(f"{src['field']}.dataset",
+                          f"{src['dataset']!r} is a dataset loading script, which datasets >= 4 no longer runs: "
+                          "use a copy published as data files (Parquet/JSON/CSV), or export it to JSONL "
+                          "and use kind: file")
+    return InputError(f"{src['field']}.dataset", f"cannot load {src['dataset']!r} "
+                                                 f"(subset {src['subset']!r}, split {src['split']!r}): {e}")
+
+
+def _load_hf(src):
+    require_datasets(src)
     from datasets import load_dataset
     try:
         ds = load_dataset(src["dataset"], src["subset"], split=src["split"])
-    except Exception as e:  # a wrong id / subset / split is the user's input
-        if "scripts are no longer supported" in str(e):
-            raise InputError(f"{src['field']}.dataset",
-                             f"{src['dataset']!r} is a dataset loading script, which datasets >= 4 no longer runs: "
-                             "use a copy published as data files (Parquet/JSON/CSV), or export it to JSONL "
-                             "and use kind: file")
-        raise InputError(f"{src['field']}.dataset", f"cannot load {src['dataset']!r} "
-                                                    f"(subset {src['subset']!r}, split {src['split']!r}): {e}")
+    except Exception as e:
+        raise hf_load_error(src, e)
     return [dict(r) for r in ds]
 
 

@@ -60,6 +60,8 @@ export interface StructuredRequest<T> {
   messages: ChatMessage[];
   name: string;
   schema: JsonSchema;
+  /** Replies are validated against this one when given: a schema that lets a reply omit a field the model is asked for. */
+  acceptSchema?: JsonSchema;
   /** Strict structured outputs need every property required and no free-form objects. */
   strict?: boolean;
   /** Checks beyond the schema; problems are fed back to the model like schema errors. */
@@ -150,7 +152,7 @@ export class LlmClient {
   /** Asks for JSON matching the schema; invalid replies go back to the model with the problems. */
   async structured<T>(req: StructuredRequest<T>): Promise<StructuredResult<T>> {
     const attempts = Math.max(1, req.attempts ?? this.config.replyAttempts);
-    const validate = this.validator(req.schema);
+    const validate = this.validator(req.acceptSchema ?? req.schema);
     const messages = [...req.messages];
     const rejected: string[] = [];
     for (let attempt = 1; attempt <= attempts; attempt++) {

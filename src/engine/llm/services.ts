@@ -61,7 +61,7 @@ export function createLlmProposer(exp: Experiment, config: LlmConfig, backend?: 
     opts.agents === false
       ? undefined
       : new LlmAgents(exp, { client, backend, debugFailures: opts.debugFailures ?? !!backend, requeueFixed: opts.requeueFixed, signal: opts.signal, onNotice: opts.onNotice });
-  return new LlmProposer(exp, { client, agents, research: opts.research });
+  return new LlmProposer(exp, { client, agents, research: opts.research, backend });
 }
 
 export interface ProposerChoice {

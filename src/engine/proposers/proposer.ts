@@ -6,12 +6,15 @@ import type { Rng } from '../search/rng';
 import type { NodeConfig } from '../spec/configPaths';
 import type { Budget } from '../spec/types';
 import type { EdgeChange } from '../tree/events';
+import type { NodeFile } from '../proposalFiles';
 
 export interface Proposal {
   title: string;
   plan: string; // plan.md: hypothesis, rationale, what changed vs the parent
   config: NodeConfig;
   changes: EdgeChange[];
+  /** Data scripts for the new node's folder (see proposalFiles.ts). */
+  files?: NodeFile[];
 }
 
 export interface ProposalContext {

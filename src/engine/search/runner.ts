@@ -10,6 +10,7 @@ import type { StageProgress } from '../executor/progress';
 import { computeInsights, renderInsights } from '../insights';
 import { specValidationSize } from '../metricNoise';
 import type { Proposal, Proposer } from '../proposers/proposer';
+import { proposalKey } from '../proposalFiles';
 import { getPath } from '../spec/configPaths';
 import { OfflineProposer } from '../proposers/offline';
 import type { Budget, PolicyName, SearchSettings } from '../spec/types';
@@ -285,6 +286,7 @@ export class Search {
           plan: p.plan,
           config: p.config,
           changes: p.changes,
+          files: p.files,
           status: this.settings.approval ? 'awaiting_approval' : 'pending',
           proposer: proposerName,
           by: defaultSetter('proposer', proposerName),
@@ -299,7 +301,7 @@ export class Search {
   private withoutKnownConfigs(parentId: string, proposals: Proposal[], knownHashes: ReadonlySet<string>): Proposal[] {
     const seen = new Set(knownHashes);
     return proposals.filter((p) => {
-      const hash = configHash(this.exp.spec, p.config);
+      const hash = proposalKey(configHash(this.exp.spec, p.config), p.files);
       if (!seen.has(hash)) {
         seen.add(hash);
         return true;

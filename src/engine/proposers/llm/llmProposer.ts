@@ -16,6 +16,10 @@ import { BAD_CASES_FILE } from '../../llm/executorAgent/badCases';
 import { applyEdits, type ProposalEdit } from './applyEdits';
 import { checkProposedSources } from '../../dataPolicy';
 import { buildProposalPrompt, PROPOSER_SYSTEM } from './prompt';
+import type { Backend } from '../../backends/backend';
+import type { JsonObject } from '../../spec/types';
+import { MAX_NODE_FILE_BYTES, nodeFilesProblems, proposalKey, type NodeFile } from '../../proposalFiles';
+import { peekNewSources } from './sourcePeek';
 
 export interface ProposedChild {
   title: string;
@@ -23,6 +27,8 @@ export interface ProposedChild {
   rationale: string;
   evidence: string[];
   edits: ProposalEdit[];
+  /** Python data scripts for the new node's folder, run by recipe script steps that name them. */
+  files?: NodeFile[];
 }
 
 export interface ProposalReply {
@@ -30,7 +36,8 @@ export interface ProposalReply {
 }
 
 // Strict-structured-outputs compatible: every property required, no free-form objects (values
-// travel as JSON text in value_json).
+// travel as JSON text in value_json). Replies are checked against PROPOSAL_REPLY_SCHEMA, which lets
+// a proposal omit `files` (most write none).
 export const PROPOSAL_SCHEMA = {
   type: 'object',
   additionalProperties: false,
@@ -41,7 +48,7 @@ export const PROPOSAL_SCHEMA = {
       items: {
         type: 'object',
         additionalProperties: false,
-        required: ['title', 'hypothesis', 'rationale', 'evidence', 'edits'],
+        required: ['title', 'hypothesis', 'rationale', 'evidence', 'edits', 'files'],
         properties: {
           title: { type: 'string', description: 'Short name of the experiment, e.g. "lr 3e-4, cosine".' },
           hypothesis: { type: 'string' },
@@ -59,14 +66,36 @@ export const PROPOSAL_SCHEMA = {
               },
             },
           },
+          files: {
+            type: 'array',
+            description: `Python data scripts written into the new node's folder (usually none). A recipe.filters step {"kind": "script", "path": "<the file's path>"} runs one in prepare: JSONL examples {prompt, response, ...} on stdin, JSONL examples on stdout. At most ${MAX_NODE_FILE_BYTES} bytes each.`,
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['path', 'content'],
+              properties: {
+                path: { type: 'string', description: 'Relative to the new node folder, ending in .py, e.g. "clean.py".' },
+                content: { type: 'string' },
+              },
+            },
+          },
         },
       },
     },
   },
 };
 
+/** The reply schema as checked: `files` may be left out. */
+export const PROPOSAL_REPLY_SCHEMA = (() => {
+  const s = structuredClone(PROPOSAL_SCHEMA);
+  s.properties.proposals.items.required = s.properties.proposals.items.required.filter((r) => r !== 'files');
+  return s;
+})();
+
 export interface LlmProposerOptions {
   client: LlmClient;
+  /** Where a proposal's new Hugging Face dataset is test-loaded (a few rows, mapping applied) before it is accepted; none: not checked. */
+  backend?: Backend;
   /** Analysis of results and failures; its analyses (not its debugging) are awaited before each proposal. */
   agents?: LlmAgents;
   /** Runs literature and data research when research.md is missing (default: config.research.enabled). */
@@ -162,7 +191,7 @@ export class LlmProposer implements Proposer {
       const need = k - accepted.length;
       let reply: ProposalReply;
       try {
-        const r = await client.structured<ProposalReply>({ role: 'researcher', purpose: 'proposal', nodeId: parentId, messages, name: 'proposals', schema: PROPOSAL_SCHEMA, strict: true, attempts: 1, signal: ctx.signal, collector });
+        const r = await client.structured<ProposalReply>({ role: 'researcher', purpose: 'proposal', nodeId: parentId, messages, name: 'proposals', schema: PROPOSAL_SCHEMA, acceptSchema: PROPOSAL_REPLY_SCHEMA, strict: true, attempts: 1, signal: ctx.signal, collector });
         reply = r.value;
       } catch (e) {
         if (ctx.signal?.aborted || isLlmError(e, 'aborted')) return;
@@ -185,11 +214,13 @@ export class LlmProposer implements Proposer {
       for (const p of reply.proposals) {
         if (accepted.length >= k) break;
         const title = oneLine(p.title, 100) || '(untitled)';
-        const problems = checkText(p);
+        const files = p.files ?? [];
+        const problems = [...checkText(p), ...nodeFilesProblems(files)];
         const built = problems.length ? undefined : applyEdits(parentConfig, p.edits);
         if (built && built.problems.length) problems.push(...built.problems);
-        // Model-proposed data may come only from data/, allowlisted paths and hosts, and HF ids.
-        if (built?.config && !problems.length) problems.push(...checkProposedSources(exp.dir, exp.spec, parentConfig.recipe, built.config.recipe));
+        // Model-proposed data may come only from data/, allowlisted paths and hosts, HF ids, and its own scripts.
+        if (built?.config && !problems.length) problems.push(...checkProposedSources(exp.dir, exp.spec, parentConfig.recipe, built.config.recipe, new Set(files.map((f) => f.path))));
+        if (built?.config && !problems.length) problems.push(...unusedFiles(files, built.config.recipe));
         if (problems.length || !built?.config) {
           invalid.push({ title, problems });
           continue;
@@ -200,7 +231,7 @@ export class LlmProposer implements Proposer {
           invalid.push({ title, problems: ['the edits change nothing compared with the parent'] });
           continue;
         }
-        const hash = configHash(exp.spec, config);
+        const hash = proposalKey(configHash(exp.spec, config), files);
         const owner = seen.get(hash);
         if (owner) {
           const where = owner === 'proposal' ? 'another proposal of this batch' : owner;
@@ -208,8 +239,16 @@ export class LlmProposer implements Proposer {
           notes.push(`"${title}" duplicates ${where}: propose something different.`);
           continue;
         }
+        const peeked = this.opts.backend ? await peekNewSources(exp, this.opts.backend, parentConfig.recipe, config.recipe, { signal: ctx.signal }) : [];
+        if (ctx.signal?.aborted) return;
+        const failedPeeks = peeked.filter((x) => !x.ok);
+        if (failedPeeks.length) {
+          invalid.push({ title, problems: failedPeeks.map((x) => `recipe.sources.${x.index}: loading a few rows failed: ${x.summary}`) });
+          continue;
+        }
         seen.set(hash, 'proposal');
-        accepted.push(this.toProposal(p, title, config, changes, parentId, client.model('researcher')));
+        const checked = peeked.map((x) => `recipe.sources.${x.index}: ${x.summary}`);
+        accepted.push({ ...this.toProposal(p, title, config, changes, parentId, client.model('researcher'), checked), ...(files.length ? { files } : {}) });
       }
       if (reply.proposals.length === 0) notes.push('You proposed nothing.');
       if (accepted.length >= k || round >= rounds) break;
@@ -225,7 +264,7 @@ export class LlmProposer implements Proposer {
     if (accepted.length < k && dropped.length === 0) dropped.push({ reason: `the model proposed ${accepted.length} of the ${k} requested children` });
   }
 
-  private toProposal(p: ProposedChild, title: string, config: NodeConfig, changes: { path: string; from: unknown; to: unknown }[], parentId: string, model: string): Proposal {
+  private toProposal(p: ProposedChild, title: string, config: NodeConfig, changes: { path: string; from: unknown; to: unknown }[], parentId: string, model: string, checked: string[]): Proposal {
     const plan = [
       `# ${title}`,
       '',
@@ -242,11 +281,19 @@ export class LlmProposer implements Proposer {
       '',
       ...changes.map((c) => `- \`${c.path}\`: ${JSON.stringify(c.from) ?? '(unset)'} → ${JSON.stringify(c.to) ?? '(removed)'}`),
       '',
+      ...(p.files?.length ? ['## Data scripts in this node folder', '', ...p.files.map((f) => `- \`${f.path}\` (${f.content.length} characters)`), ''] : []),
+      ...(checked.length ? ['## New data sources checked (a few rows loaded and mapped)', '', ...checked.map((c) => `- ${c}`), ''] : []),
       `_Proposed by the LLM Researcher (${inline(model, 80)})._`,
       '',
     ].join('\n');
     return { title, plan, config, changes };
   }
+}
+
+/** A file no script step runs is a mistake (a misspelt step path, most likely). */
+function unusedFiles(files: readonly NodeFile[], recipe: JsonObject): string[] {
+  const run = new Set(Array.isArray(recipe.filters) ? recipe.filters.map((f) => (f && typeof f === 'object' && !Array.isArray(f) && f.kind === 'script' ? f.path : undefined)) : []);
+  return files.filter((f) => !run.has(f.path)).map((f) => `files: ${JSON.stringify(f.path)} is not run by any recipe.filters step {"kind": "script", "path": ${JSON.stringify(f.path)}}`);
 }
 
 function checkText(p: ProposedChild): string[] {

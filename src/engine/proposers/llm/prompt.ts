@@ -53,6 +53,8 @@ export const PROPOSER_SYSTEM = [
   '- Never repeat an experiment listed as already tried; learn from failures and from the insights.',
   '- Never change a path listed under "Never change": it defines the task itself.',
   '- A difference smaller than about 2 standard errors is noise: do not build on it.',
+  '- Data changes no field expresses (cleaning, rewriting, augmenting rows; not for task kind micro): put a Python script in the child\'s `files` and run it with a recipe.filters step {"kind": "script", "path": "<its path>"}; it reads JSONL examples on stdin and writes JSONL on stdout.',
+  '- A new Hugging Face source (kind hf: dataset, split, params.mapping onto its real columns) is test-loaded on a few rows before it is queued.',
   '- The user\'s guidance overrides everything else.',
 ].join('\n');
 
