@@ -4,16 +4,18 @@
 // pick standing and says so.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { computeInsights, Rng, searchSettings, summarizeTree, type Experiment, type SelectionContext } from '../../../src/engine';
-import { LlmProposer } from '../../../src/engine/llm';
+import { computeInsights, Rng, Search, searchSettings, summarizeTree, type Experiment, type SelectionContext } from '../../../src/engine';
+import { LlmProposer, selectProposer } from '../../../src/engine/llm';
 import { llmExpansionJudge } from '../../../src/engine/proposers/llm/expansionJudge';
 import { chooseExpansion, shortlist } from '../../../src/engine/search/llmUct';
 import { policyByName } from '../../../src/engine/search/policies';
 import { oneEditIdea } from './llmSearch';
-import { useFakeServers } from './fakeServers';
-import { newExperiment, testClient, testConfig } from './helpers';
+import { fakeLlmEnv, useFakeServers } from './fakeServers';
+import { MICRO_SPEC, newExperiment, testClient, testConfig } from './helpers';
+import { scriptedLlm } from './scriptedLlm';
+import { testBackend } from './testBackend';
 
-const servers = useFakeServers({ research: false });
+const servers = useFakeServers({ research: true });
 
 const result = (score: number) => ({ score, metrics: {}, wallMs: 1, computeMs: 1, savedMs: 0 });
 
@@ -111,5 +113,45 @@ test('llm-uct: one candidate needs no judgement (no call); the chosen kind reach
   assert.match(prompt, /fix the problem its failed children or its bad cases show/);
   assert.match(prompt, /its children all failed with out-of-memory errors/);
   assert.match(r.proposals[0].plan, /## Why n0000 was expanded \(policy llm-uct\)\n\nStep: debug\. its children all failed/);
+  exp.close();
+});
+
+test('llm-uct in a real search (micro task, local backend): the runner asks the judge, expands its pick and tells the proposer the step', { timeout: 900_000 }, async () => {
+  const exp = newExperiment(MICRO_SPEC.replace('budget: { max_runs: 3 }', 'budget: { max_runs: 4 }'));
+  const rest = scriptedLlm(() => exp.dir);
+  let ideas = 0;
+  const picks: string[] = [];
+  servers.fake.handler = (req) => {
+    if (req.kind === 'expansion') {
+      // The last candidate of the shortlist: never the formula's own first choice.
+      const ids = [...req.lastMessage.matchAll(/^\d\. (n\d{4})/gm)].map((m) => m[1]);
+      picks.push(ids[ids.length - 1]);
+      return { json: { id: ids[ids.length - 1], kind: 'explore', reason: 'its branch has the fewest children' } };
+    }
+    if (req.kind === 'proposals') return { json: { proposals: [oneEditIdea(`lr ${++ideas}`, 'train.learning_rate', Number((0.002 + 0.0005 * ideas).toFixed(4)))] } };
+    return rest(req);
+  };
+  process.env.TREX_PYTHON ??= '/usr/bin/python3';
+  const backend = await testBackend(exp.dir);
+  const choice = selectProposer(exp, { requested: 'llm', env: { ...fakeLlmEnv(servers, 'sk-llm-uct'), TREX_RESEARCH: '0' }, backend, debugFailures: false });
+  assert.ok(choice.llm, choice.notice);
+  const search = new Search(exp, { backend, proposer: choice.proposer, judge: choice.llm.judge, policy: 'llm-uct', parallel: 1, settings: { final_seeds: 1 }, writeInsights: false, pollMs: 50 });
+  try {
+    const summary = await search.run(new AbortController().signal);
+    assert.equal(summary.reason, 'budget');
+  } finally {
+    await choice.llm.close();
+    await backend.close();
+  }
+  assert.ok(picks.length >= 1, 'the judge was asked once there were two candidates');
+  const chosen = [...exp.tree.nodes.values()].filter((n) => n.expansions?.length);
+  assert.ok(chosen.length >= 1);
+  for (const n of chosen) {
+    for (const x of n.expansions!) assert.deepEqual([x.kind, x.fallback, x.reason], ['explore', false, 'its branch has the fewest children']);
+    assert.ok(picks.includes(n.id));
+    assert.ok(n.children.some((c) => /Why .* was expanded \(policy llm-uct\)\n\nStep: explore/.test(exp.readText(`nodes/${c}/plan.md`) ?? '')), `a child of ${n.id} carries the step in its plan`);
+  }
+  const prompts = servers.fake.requests.filter((r) => r.kind === 'proposals').map((r) => r.lastMessage);
+  assert.ok(prompts.some((p) => p.includes('# Step asked of this expansion: explore')));
   exp.close();
 });
