@@ -4,7 +4,7 @@
 // pick standing and says so.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { computeInsights, Rng, Search, searchSettings, summarizeTree, type Experiment, type SelectionContext } from '../../../src/engine';
+import { computeInsights, OfflineProposer, Rng, Search, searchSettings, summarizeTree, type Experiment, type SelectionContext } from '../../../src/engine';
 import { LlmProposer, selectProposer } from '../../../src/engine/llm';
 import { llmExpansionJudge } from '../../../src/engine/proposers/llm/expansionJudge';
 import { chooseExpansion, shortlist } from '../../../src/engine/search/llmUct';
@@ -153,5 +153,24 @@ test('llm-uct in a real search (micro task, local backend): the runner asks the 
   }
   const prompts = servers.fake.requests.filter((r) => r.kind === 'proposals').map((r) => r.lastMessage);
   assert.ok(prompts.some((p) => p.includes('# Step asked of this expansion: explore')));
+  exp.close();
+});
+
+test('llm-uct without the LLM Researcher (offline proposer): the search selects as uct, says so once, and spends its budget', { timeout: 900_000 }, async () => {
+  const exp = newExperiment(MICRO_SPEC.replace('search: { policy: greedy, children_per_expansion: 2 }', 'search: { policy: llm-uct, children_per_expansion: 1, final_seeds: 1 }'));
+  assert.equal(searchSettings(exp.spec).policy, 'llm-uct', 'trex.yaml accepts policy llm-uct');
+  process.env.TREX_PYTHON ??= '/usr/bin/python3';
+  const backend = await testBackend(exp.dir);
+  const notices: string[] = [];
+  const search = new Search(exp, { backend, proposer: new OfflineProposer(), parallel: 1, writeInsights: false, pollMs: 50, onNotice: (m) => notices.push(m) });
+  try {
+    const summary = await search.run(new AbortController().signal);
+    assert.equal(summary.reason, 'budget');
+    assert.equal(summary.runs, 3);
+  } finally {
+    await backend.close();
+  }
+  assert.deepEqual(notices.filter((m) => m.includes('llm-uct')), ['policy llm-uct needs the LLM Researcher (--proposer llm with an endpoint): selecting by plain UCT.']);
+  assert.ok([...exp.tree.nodes.values()].every((n) => !n.expansions), 'no judgement is recorded without a judge');
   exp.close();
 });
