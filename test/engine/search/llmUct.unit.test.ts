@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { parseArgs } from '../../../src/cli/args';
 import { searchRequestFromFlags } from '../../../src/cli/runRequest';
 import { POLICIES, Rng, searchSettings, shortlist, type SelectionContext, type TaskSpec } from '../../../src/engine';
-import type { ExperimentTree } from '../../../src/engine';
+import { ExperimentTree } from '../../../src/engine';
 import { policyByName } from '../../../src/engine/search/policies';
 import { TreeBuilder } from '../../helpers/treeBuilder';
 
@@ -39,4 +39,25 @@ test('the CLI refuses --policy llm-uct with the offline proposer, and accepts it
   assert.throws(() => req(['--policy', 'llm-uct', '--proposer', 'offline']), /--policy llm-uct needs the LLM Researcher/);
   assert.equal(req(['--policy', 'llm-uct', '--proposer', 'llm']).policy, 'llm-uct');
   assert.equal(req(['--policy', 'llm-uct']).policy, 'llm-uct');
+});
+
+test('expansion_chosen and research_refreshed events from disk are checked before they are applied', () => {
+  const base = [
+    { seq: 0, t: 1, type: 'experiment_created', name: 'x', metric: 'acc', goal: 'maximize' },
+    { seq: 1, t: 2, type: 'node_created', id: 'n0000', parent: null, origin: 'root', title: 'baseline', changes: [], configHash: 'h', recipeHash: 'r', status: 'pending' },
+  ];
+  const good = { seq: 2, t: 3, type: 'expansion_chosen', id: 'n0000', shortlist: ['n0000'], kind: 'debug', reason: 'its children failed', fallback: false };
+  const bad: unknown[] = [
+    { ...good, seq: 3, kind: 'rewrite-the-task' },
+    { ...good, seq: 4, id: 'n0042' },
+    { ...good, seq: 5, shortlist: ['../etc'] },
+    { ...good, seq: 6, fallback: 'no' },
+    { seq: 7, t: 4, type: 'research_refreshed', trigger: 'boredom', reason: 'r', ok: true },
+    { seq: 8, t: 4, type: 'research_refreshed', trigger: 'plateau', reason: 3, ok: true },
+  ];
+  const problems: string[] = [];
+  const tree = ExperimentTree.fromEvents([...base, good, ...bad, { seq: 9, t: 5, type: 'research_refreshed', trigger: 'failure_class', reason: 'a new kind of failure', ok: false }], (_i, why) => problems.push(why));
+  assert.equal(problems.length, bad.length, problems.join(' | '));
+  assert.deepEqual(tree.get('n0000').expansions?.map((x) => [x.kind, x.reason, x.fallback]), [['debug', 'its children failed', false]]);
+  assert.equal(tree.lastSeq, 9);
 });
