@@ -10,7 +10,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { computeInsights, Rng, searchSettings, type Experiment, type ProposalContext } from '../src/engine';
+import { computeInsights, policyByName, Rng, searchSettings, shortlist, type Experiment, type ProposalContext } from '../src/engine';
+import { llmExpansionJudge } from '../src/engine/proposers/llm/expansionJudge';
 import { LlmClient, LlmProposer, resolveLlmConfig, UsageMeter, type CallUsage, type ProposalReply } from '../src/engine/llm';
 import { distillWithClient } from '../src/engine/llm/distill';
 import { runExecutorAgent } from '../src/engine/llm/executorAgent/agent';
@@ -37,7 +38,12 @@ export const EVIDENCE_ITEMS: { name: string; marker: string }[] = [
   { name: 'research notes', marker: '## Research notes' },
   { name: 'insights', marker: '## Insights so far' },
   { name: 'guidance', marker: '## Guidance from the user' },
+  { name: 'research refresh', marker: '## Latest research refresh' },
+  { name: 'step kind (llm-uct)', marker: '# Step asked of this expansion' },
 ];
+
+/** The step a policy llm-uct choice hands the proposer, of realistic length. */
+const STEP = { kind: 'explore' as const, reason: 'The best node’s neighbourhood is within noise of it after four children (all Δ under 2 SE); its sibling branch with the agreement filter has only one child and the research refresh suggests loss-based selection there.' };
 
 // A reply of realistic length: k children, each a hypothesis, a rationale citing evidence, one edit.
 function proposalReply(k: number, counter: { n: number }): ProposalReply {
@@ -84,6 +90,8 @@ interface SizeResult {
   failedCalls: string[];
   failedShare: number;
   debug?: Spent & { steps: number };
+  /** One policy llm-uct judgement over UCT's shortlist. */
+  selection?: number;
 }
 
 /** Tokens of the calls and requests made since the given marks. */
@@ -106,7 +114,8 @@ async function measureSize(fake: FakeOpenAI, work: string, size: number, proposa
   const proposer = new LlmProposer(exp, { client, research: false });
   const k = searchSettings(exp.spec).children_per_expansion;
   const counter = { n: 0 };
-  fake.handler = (req: RecordedRequest) => (req.kind === 'proposals' ? { json: proposalReply(k, counter), usage: null } : { json: LESSONS, usage: null });
+  fake.handler = (req: RecordedRequest) =>
+    req.kind === 'proposals' ? { json: proposalReply(k, counter), usage: null } : req.kind === 'expansion' ? { json: judgeReply(req), usage: null } : { json: LESSONS, usage: null };
 
   const out: SizeResult = { size, proposals: [], proposalsLedger: [], failedCalls: [], largestPrompt: '', failedShare: 0, proposalPrompt: [], calls: [], perChildProposal: [], distill: [], missing: [] };
   const parents = parentsToExpand(exp, proposalsPerSize, rng);
@@ -130,6 +139,7 @@ async function measureSize(fake: FakeOpenAI, work: string, size: number, proposa
     if (prompt.length > out.largestPrompt.length) out.largestPrompt = prompt;
     for (const item of EVIDENCE_ITEMS) if (!prompt.includes(item.marker) && !out.missing.includes(item.name)) out.missing.push(item.name);
   }
+  out.selection = await selectionTokens(exp, client, calls, fake);
   // The first distillation summarises everything already in the tree; after it, each new result costs one update.
   await distillWithClient(exp, client);
   for (let i = 0; i < distillsPerSize; i++) {
@@ -185,6 +195,23 @@ async function debugSession(exp: Experiment, client: LlmClient, fake: FakeOpenAI
   return out.steps;
 }
 
+/** The judge's reply: the last candidate of the shortlist its prompt lists. */
+function judgeReply(req: RecordedRequest): { id: string; kind: string; reason: string } {
+  const ids = [...req.lastMessage.matchAll(/^\d\. (n\d{4})/gm)].map((m) => m[1]);
+  return { id: ids[ids.length - 1] ?? 'n0000', kind: 'explore', reason: STEP.reason };
+}
+
+/** Tokens of one policy llm-uct judgement over UCT's shortlist of this tree. */
+async function selectionTokens(exp: Experiment, client: LlmClient, calls: CallUsage[], fake: FakeOpenAI): Promise<number | undefined> {
+  const sel = { tree: exp.tree, settings: { ...searchSettings(exp.spec), policy: 'llm-uct' as const }, rng: new Rng(1), isExhausted: () => false };
+  const list = shortlist(policyByName('llm-uct'), sel);
+  if (list.length < 2) return undefined;
+  const first = calls.length;
+  const firstRequest = fake.requests.length;
+  const { verdict } = await llmExpansionJudge(client).judge(exp, list);
+  return verdict.ok ? spentSince(calls, first, fake, firstRequest).sent : undefined;
+}
+
 /** The best node and other finished nodes: what a search that exploits and explores expands. */
 function parentsToExpand(exp: Experiment, count: number, rng: Rng): string[] {
   const done = [...exp.tree.nodes.values()].filter((n) => n.status === 'succeeded' && n.result).sort((a, b) => b.result!.score - a.result!.score);
@@ -202,6 +229,7 @@ function ctx(exp: Experiment, parentId: string, k: number, rng: Rng): ProposalCo
     insights: computeInsights(exp.tree),
     knownHashes: new Set([...exp.tree.nodes.values()].map((n) => n.configHash)),
     guidance: exp.readText('guidance.md') ?? '',
+    step: STEP,
   };
 }
 
@@ -233,6 +261,7 @@ export async function benchTokens(quick: boolean, log: (s: string) => void): Pro
       const n = meanMax(perNode);
       rows.push({ section: 'tokens', name: `tokens per node, ${r.size} nodes, mean`, value: n.mean, unit: 'tok', note: 'its share of a proposal + one distiller update; executor debug in the shares below' });
       rows.push({ section: 'tokens', name: `tokens per node, ${r.size} nodes, max`, value: n.max, unit: 'tok' });
+      rows.push({ section: 'tokens', name: `tokens per llm-uct selection, ${r.size} nodes`, value: r.selection !== undefined ? Math.round(r.selection) : 'not measured', ...(r.selection !== undefined ? { unit: 'tok' } : {}), note: `one judgement over UCT's top 3 (policy llm-uct only), ${note}` });
     }
     const big = results[results.length - 1];
     const top = tokensByHeading(big.largestPrompt).slice(0, 6);

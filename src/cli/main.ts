@@ -232,7 +232,7 @@ function renderStatus(name: string, s: TreeSummary): string {
       const last = i === kids.length - 1;
       const branch = parent === null ? '' : last ? '└─ ' : '├─ ';
       const score = n.score !== null ? n.score.toFixed(4) : '  —   ';
-      const notes = [n.reusedFrom ? `reused ${n.reusedFrom}` : '', n.pruned ? 'pruned' : '', n.failure ? n.failure.split('\n')[0].slice(0, 80) : '', s.best?.id === n.id ? '★ best' : '', s.final?.pick.id === n.id ? '◆ recommended' : ''].filter(Boolean).join('; ');
+      const notes = [n.reusedFrom ? `reused ${n.reusedFrom}` : '', n.pruned ? 'pruned' : '', n.failure ? n.failure.split('\n')[0].slice(0, 80) : '', s.best?.id === n.id ? '★ best' : '', s.final?.pick.id === n.id ? '◆ recommended' : '', n.expansion ? `expanded: ${n.expansion.kind ?? 'UCT pick'} — ${n.expansion.reason.slice(0, 100)}` : ''].filter(Boolean).join('; ');
       const change = n.changes.length ? n.changes.map((c) => `${c.path.split('.').pop()}=${JSON.stringify(c.to)}`).join(', ') : n.title;
       lines.push(`${prefix}${branch}${n.id} ${STATUS_MARK[n.status] ?? n.status} ${score}  ${change}${notes ? `  (${notes})` : ''}`);
       walk(n.id, parent === null ? '' : prefix + (last ? '   ' : '│  '));

@@ -61,6 +61,12 @@ export class ProgressView {
       case 'proposal_dropped':
         this.print(`- proposal for ${e.parent} dropped: ${e.reason}`);
         break;
+      case 'expansion_chosen':
+        this.print(`→ expand ${e.id}${e.kind ? ` (${e.kind})` : ''} of ${e.shortlist.join(', ')}: ${e.reason}`);
+        break;
+      case 'research_refreshed':
+        this.print(`~ research refreshed${e.ok ? '' : ' (did not complete)'}: ${e.reason}`);
+        break;
       default:
         break;
     }

@@ -8,6 +8,7 @@ export function searchRequestFromFlags(args: ParsedArgs, env: NodeJS.ProcessEnv)
   if (policy !== undefined && !POLICIES.includes(policy as PolicyName)) throw new UsageError(`--policy must be one of ${POLICIES.join(', ')}`);
   const proposer = stringFlag(args, 'proposer');
   if (proposer !== undefined && proposer !== 'offline' && proposer !== 'llm') throw new UsageError('--proposer must be offline or llm');
+  if (policy === 'llm-uct' && proposer === 'offline') throw new UsageError('--policy llm-uct needs the LLM Researcher to pick from the shortlist: use --proposer llm (or another policy)');
   const budget = intFlag(args, 'budget', 1);
   return {
     backend: stringFlag(args, 'backend'),

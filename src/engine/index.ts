@@ -24,6 +24,7 @@ export * from './search/finalPick';
 export { replicateAnchor } from './metricNoise';
 export * from './search/policy';
 export { policyByName } from './search/policies';
+export * from './search/llmUct';
 export * from './actions';
 export * from './session';
 export * from './backends/memory';

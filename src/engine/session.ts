@@ -117,6 +117,7 @@ export async function openSearchSession(exp: Experiment, req: SearchSessionReque
     const search = new Search(exp, {
       backend,
       proposer: choice.proposer,
+      judge: choice.llm?.judge,
       onNotice: req.onNotice,
       writeInsights: insightsWriter === 'computed',
       waitForApproval: req.waitForApproval,

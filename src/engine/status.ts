@@ -1,5 +1,5 @@
 // A plain snapshot of the tree for `trex status --json`, the views and the benchmarks.
-import type { ExperimentTree } from './tree/tree';
+import type { ExperimentTree, TreeNode } from './tree/tree';
 import type { EdgeChange, NodeStatus } from './tree/events';
 import { finalPick } from './search/finalPick';
 
@@ -19,6 +19,8 @@ export interface NodeSummary {
   savedMs: number;
   failure: string | null;
   where: string | null;
+  /** The last time llm-uct chose this node: the kind of step and why (or that UCT's pick stood). */
+  expansion: { kind: string | null; reason: string; fallback: boolean } | null;
 }
 
 export interface TreeSummary {
@@ -55,6 +57,11 @@ function finalSummary(tree: ExperimentTree): TreeSummary['final'] {
   return { pick: one(f.pick), finalists: f.finalists.map(one) };
 }
 
+function lastExpansion(n: TreeNode): NodeSummary['expansion'] {
+  const x = n.expansions?.[n.expansions.length - 1];
+  return x ? { kind: x.kind ?? null, reason: x.reason, fallback: x.fallback } : null;
+}
+
 export function summarizeTree(tree: ExperimentTree): TreeSummary {
   const best = tree.best();
   return {
@@ -81,6 +88,7 @@ export function summarizeTree(tree: ExperimentTree): TreeSummary {
       savedMs: n.result?.savedMs ?? 0,
       failure: n.failure ? `${n.failure.stage}: ${n.failure.reason}` : null,
       where: n.where ?? null,
+      expansion: lastExpansion(n),
     })),
     best: best?.result ? { id: best.id, score: best.result.score, testScore: best.result.testScore ?? null } : null,
     bestPath: tree.bestPath(),

@@ -29,6 +29,10 @@ export interface ResearchSettings {
   cacheTtlMs: number;
   /** fetch_url may reach loopback and private addresses (tests, intranets); off by default. */
   allowPrivateUrls: boolean;
+  /** Research runs again when this many nodes finished without improving the best score (a plateau). */
+  refreshAfter: number;
+  /** Research refreshes per search (plateaus and new failure classes together); 0: never refresh. */
+  maxRefreshes: number;
 }
 
 export interface ExecutorSettings {
@@ -106,6 +110,8 @@ export interface LlmSettingsInput {
     max_bytes?: number;
     cache_ttl_hours?: number;
     allow_private_urls?: boolean;
+    refresh_after?: number;
+    max_refreshes?: number;
   };
   executor?: {
     max_sessions?: number;
@@ -167,6 +173,8 @@ function defaults(): LlmConfig {
       maxBytes: 1 << 20,
       cacheTtlMs: 7 * 24 * 3_600_000,
       allowPrivateUrls: false,
+      refreshAfter: 4,
+      maxRefreshes: 2,
     },
     executor: {
       maxSessions: 2,
@@ -222,6 +230,8 @@ function apply(c: LlmConfig, s: LlmSettingsInput, where: string): void {
     if (r.max_bytes !== undefined) t.maxBytes = r.max_bytes;
     if (r.cache_ttl_hours !== undefined) t.cacheTtlMs = r.cache_ttl_hours * 3_600_000;
     if (r.allow_private_urls !== undefined) t.allowPrivateUrls = r.allow_private_urls;
+    if (r.refresh_after !== undefined) t.refreshAfter = r.refresh_after;
+    if (r.max_refreshes !== undefined) t.maxRefreshes = r.max_refreshes;
   }
   const e = s.executor;
   if (e) {

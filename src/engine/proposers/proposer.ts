@@ -2,6 +2,7 @@
 // The offline proposer ships here; the LLM Researcher implements the same interface.
 import type { Experiment } from '../experiment';
 import type { Insights } from '../insights';
+import type { ExpansionStep } from '../search/llmUct';
 import type { Rng } from '../search/rng';
 import type { NodeConfig } from '../spec/configPaths';
 import type { Budget } from '../spec/types';
@@ -29,6 +30,8 @@ export interface ProposalContext {
   /** The search's budget (the spec's, or the one the run was started with). */
   budget?: Budget;
   signal?: AbortSignal;
+  /** The kind of step asked of this expansion (policy llm-uct), and why. */
+  step?: ExpansionStep;
 }
 
 export interface ProposalResult {

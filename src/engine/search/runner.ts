@@ -16,6 +16,7 @@ import { OfflineProposer } from '../proposers/offline';
 import type { Budget, PolicyName, SearchSettings } from '../spec/types';
 import { searchSettings } from '../spec/types';
 import { policyByName } from './policies';
+import { chooseExpansion, type ExpansionJudge, type ExpansionStep } from './llmUct';
 import type { SelectionPolicy } from './policy';
 import { Rng } from './rng';
 import { defaultSetter } from '../tree/provenance';
@@ -43,6 +44,8 @@ export interface SearchOptions {
   writeInsights?: boolean;
   /** In approval mode, keep waiting for the user's verdict (an editor) instead of returning (the CLI). */
   waitForApproval?: boolean;
+  /** Picks from UCT's shortlist under policy llm-uct (the LLM Researcher); without one, llm-uct selects as uct. */
+  judge?: ExpansionJudge;
 }
 
 export interface SearchSummary {
@@ -66,6 +69,7 @@ export class Search {
   private readonly running = new Map<string, Promise<NodeOutcome>>();
   private wake: (() => void) | null = null;
   private poked = false;
+  private judgeMissingSaid = false;
 
   constructor(
     private readonly exp: Experiment,
@@ -243,7 +247,13 @@ export class Search {
       const limit = this.searchRunLimit();
       const remaining = limit !== undefined ? limit - tree.runsSpent() - this.running.size : Infinity;
       const selection = { tree, settings: this.settings, rng: this.rng, isExhausted: (id: string) => this.exhausted.has(id), runsLeft: Number.isFinite(remaining) ? remaining : undefined, runsBudget: limit };
-      const selected = policy.select(selection);
+      let selected = policy.select(selection);
+      let step: ExpansionStep | undefined;
+      if (selected !== null && this.judging()) {
+        const choice = await chooseExpansion(exp, policy, selection, this.opts.judge!, signal);
+        selected = choice?.id ?? selected;
+        step = choice?.step;
+      }
       const parentId = selected ?? this.speculativeParent();
       if (!parentId) return false;
       // A running parent has no score or bad cases yet: an LLM would propose blind, so a
@@ -251,7 +261,7 @@ export class Search {
       const proposer = selected === null && this.fallback ? this.fallback : this.opts.proposer;
       const k = Math.max(1, Math.min(policy.childrenPerExpansion?.(selection) ?? this.settings.children_per_expansion, remaining));
       const knownHashes = new Set([...tree.nodes.values()].map((n) => n.configHash));
-      const ctx = { exp, parentId, k, rng: this.rng, insights: computeInsights(tree, { validationSize: specValidationSize(exp.spec) }), knownHashes, guidance: exp.readText(GUIDANCE_FILE) ?? '', budget: this.budget, signal };
+      const ctx = { exp, parentId, k, rng: this.rng, insights: computeInsights(tree, { validationSize: specValidationSize(exp.spec) }), knownHashes, guidance: exp.readText(GUIDANCE_FILE) ?? '', budget: this.budget, signal, step };
       const result = await proposer.propose(ctx);
       if (result.usage && (result.usage.tokens > 0 || result.usage.costUsd > 0)) {
         exp.emit({ type: 'usage', id: parentId, role: 'researcher', tokens: result.usage.tokens, costUsd: result.usage.costUsd });
@@ -294,6 +304,15 @@ export class Search {
       }
       return !this.settings.approval;
     }
+    return false;
+  }
+
+  /** True under llm-uct with a judge; llm-uct without one selects as uct and says so once. */
+  private judging(): boolean {
+    if (this.settings.policy !== 'llm-uct') return false;
+    if (this.opts.judge) return true;
+    if (!this.judgeMissingSaid) this.opts.onNotice?.('policy llm-uct needs the LLM Researcher (--proposer llm with an endpoint): selecting by plain UCT.');
+    this.judgeMissingSaid = true;
     return false;
   }
 

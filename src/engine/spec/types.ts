@@ -4,8 +4,9 @@
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
 
-export type PolicyName = 'uct' | 'greedy' | 'random' | 'sequential';
-export const POLICIES: readonly PolicyName[] = ['uct', 'greedy', 'random', 'sequential'];
+/** llm-uct: UCT shortlists, the LLM Researcher picks (search/llmUct.ts); off by default. */
+export type PolicyName = 'uct' | 'greedy' | 'random' | 'sequential' | 'llm-uct';
+export const POLICIES: readonly PolicyName[] = ['uct', 'greedy', 'random', 'sequential', 'llm-uct'];
 
 export interface RecipeSource {
   name: string;

@@ -65,10 +65,30 @@ export type TreeEvent = Base &
     | { type: 'search_stopped'; reason: string }
     | { type: 'proposal_dropped'; parent: string; reason: string }
     | { type: 'usage'; id: string | null; role: string; tokens: number; costUsd: number }
+    | ExpansionChosenEvent
+    | { type: 'research_refreshed'; trigger: ResearchTrigger; reason: string; ok: boolean }
   );
 
+/** What kind of step the Researcher asked of an expansion under policy llm-uct. */
+export const STEP_KINDS = ['improve', 'explore', 'debug'] as const;
+export type StepKind = (typeof STEP_KINDS)[number];
+
+/** Under llm-uct: the node chosen from UCT's shortlist, the kind of step and why (or why UCT's own pick stood). */
+export interface ExpansionChosenEvent {
+  type: 'expansion_chosen';
+  id: string;
+  shortlist: string[];
+  kind?: StepKind;
+  reason: string;
+  /** True when the Researcher's pick was unusable and UCT's first choice stood. */
+  fallback: boolean;
+}
+
+/** Why research ran again during a search. */
+export type ResearchTrigger = 'plateau' | 'failure_class';
+
 /** Every event type, for the reader that checks lines from disk (the compiler keeps it complete). */
-export const EVENT_TYPES = ['experiment_created', 'node_created', 'node_status', 'stage_finished', 'node_result', 'node_failed', 'node_pruned', 'node_edited', 'search_started', 'search_stopped', 'proposal_dropped', 'usage'] as const satisfies readonly TreeEvent['type'][];
+export const EVENT_TYPES = ['experiment_created', 'node_created', 'node_status', 'stage_finished', 'node_result', 'node_failed', 'node_pruned', 'node_edited', 'search_started', 'search_stopped', 'proposal_dropped', 'usage', 'expansion_chosen', 'research_refreshed'] as const satisfies readonly TreeEvent['type'][];
 type MissingEventType = Exclude<TreeEvent['type'], (typeof EVENT_TYPES)[number]>;
 // Fails to compile when an event type is added to the union but not to EVENT_TYPES.
 const EVENT_TYPES_COMPLETE: MissingEventType extends never ? true : never = true;

@@ -1,9 +1,9 @@
 // In-memory experiment tree, built by folding the event log. Views and the search read this;
 // nothing mutates it except apply().
 import { isPlainObject } from '../util/isPlainObject';
-import { EVENT_TYPES, NODE_ORIGINS, NODE_STATUSES, STAGES } from './events';
+import { EVENT_TYPES, NODE_ORIGINS, NODE_STATUSES, STAGES, STEP_KINDS } from './events';
 import { isFieldSetter } from './provenance';
-import type { EdgeChange, NodeOrigin, NodeResult, NodeStatus, StageName, TreeEvent } from './events';
+import type { EdgeChange, NodeOrigin, NodeResult, NodeStatus, StageName, StepKind, TreeEvent } from './events';
 
 /** Every node id the engine creates (forks included) is `n` and digits; anything else is hostile. */
 export const NODE_ID_RE = /^n\d{1,12}$/;
@@ -46,6 +46,8 @@ export interface TreeNode {
   where?: string;
   /** sha256 of metrics.json as the evaluate stage left it: the only metrics the engine trusts. */
   metricsSha256?: string;
+  /** Each time llm-uct chose this node for expansion: the kind of step and the reason. */
+  expansions?: { kind?: StepKind; reason: string; fallback: boolean; shortlist: string[]; t: number }[];
 }
 
 export class ExperimentTree {
@@ -134,6 +136,13 @@ export class ExperimentTree {
         return needNode();
       case 'proposal_dropped':
         if (!isStr(e.parent) || !isStr(e.reason)) return 'proposal_dropped has a field of the wrong type';
+        return null;
+      case 'expansion_chosen':
+        if (!isStr(e.reason) || typeof e.fallback !== 'boolean' || !Array.isArray(e.shortlist) || !e.shortlist.every(isNodeId)) return 'expansion_chosen has a field of the wrong type';
+        if (e.kind !== undefined && !STEP_KINDS.includes(e.kind as StepKind)) return `invalid step kind ${JSON.stringify(e.kind)}`;
+        return needNode();
+      case 'research_refreshed':
+        if ((e.trigger !== 'plateau' && e.trigger !== 'failure_class') || !isStr(e.reason) || typeof e.ok !== 'boolean') return 'research_refreshed has a field of the wrong type';
         return null;
       case 'usage':
         if (!isNum(e.tokens) || !isNum(e.costUsd)) return 'usage tokens/costUsd are not numbers';
@@ -238,6 +247,11 @@ export class ExperimentTree {
       case 'proposal_dropped':
         this.droppedProposals.push({ parent: e.parent, reason: e.reason });
         break;
+      case 'expansion_chosen': {
+        const n = this.nodes.get(e.id);
+        if (n) (n.expansions ??= []).push({ kind: e.kind, reason: e.reason, fallback: e.fallback, shortlist: e.shortlist, t: e.t });
+        break;
+      }
       case 'usage': {
         const n = e.id ? this.nodes.get(e.id) : undefined;
         if (n?.result) {

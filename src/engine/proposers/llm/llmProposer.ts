@@ -15,11 +15,15 @@ import type { LlmAgents } from '../../llm/agents';
 import { BAD_CASES_FILE } from '../../llm/executorAgent/badCases';
 import { applyEdits, type ProposalEdit } from './applyEdits';
 import { checkProposedSources } from '../../dataPolicy';
-import { buildProposalPrompt, PROPOSER_SYSTEM } from './prompt';
+import { buildProposalPrompt, groupFailures, PROPOSER_SYSTEM } from './prompt';
 import type { Backend } from '../../backends/backend';
 import type { JsonObject } from '../../spec/types';
 import { MAX_NODE_FILE_BYTES, nodeFilesProblems, proposalKey, type NodeFile } from '../../proposalFiles';
 import { peekNewSources } from './sourcePeek';
+import { llmExpansionJudge } from './expansionJudge';
+import { describeLeaderboard } from './leaderboard';
+import { RefreshWatch, splitResearch } from '../../llm/research/refresh';
+import type { ExpansionJudge, ExpansionStep } from '../../search/llmUct';
 
 export interface ProposedChild {
   title: string;
@@ -108,11 +112,18 @@ export class LlmProposer implements Proposer {
   readonly name = 'llm';
   private researchTried = false;
   private budgetReported = false;
+  /** Picks from UCT's shortlist under policy llm-uct. */
+  readonly judge: ExpansionJudge;
+  private readonly refresh: RefreshWatch;
+  private refreshSettled = false;
 
   constructor(
     private readonly exp: Experiment,
     private readonly opts: LlmProposerOptions,
-  ) {}
+  ) {
+    this.judge = llmExpansionJudge(opts.client);
+    this.refresh = new RefreshWatch(opts.client.config.research);
+  }
 
   get client(): LlmClient {
     return this.opts.client;
@@ -137,6 +148,7 @@ export class LlmProposer implements Proposer {
       // Bad cases and insights must be in; debugging of other nodes must not hold proposals up.
       await this.opts.agents?.analysisIdle();
       await this.researchOnce(ctx, collector);
+      await this.refreshResearch(ctx, collector);
       await this.proposeInto(ctx, proposals, dropped, collector);
     } catch (e) {
       if (!(ctx.signal?.aborted || isLlmError(e, 'aborted'))) dropped.push({ reason: `proposal failed: ${describeError(e)}` });
@@ -159,10 +171,39 @@ export class LlmProposer implements Proposer {
     }
   }
 
+  /** Research again when the evidence changed (a plateau, a new failure class), within the cap; the reason is recorded. */
+  private async refreshResearch(ctx: ProposalContext, collector: ReturnType<typeof zeroTotals>): Promise<void> {
+    if (!(this.opts.research ?? this.opts.client.config.research.enabled)) return;
+    const tree = this.exp.tree;
+    // The first research (or the notes already there) reflects the tree as it is at the first proposal.
+    if (!this.refreshSettled) {
+      this.refresh.settle(tree, false);
+      this.refreshSettled = true;
+      return;
+    }
+    const due = this.refresh.due(tree);
+    if (!due) return;
+    const evidence = [
+      `Leaderboard (validation):\n${describeLeaderboard(this.exp, 3)}`,
+      `Recent failures:\n${groupFailures(ctx.insights.failures.slice(-5)).join('\n') || '- none'}`,
+    ].join('\n\n');
+    let ok = false;
+    try {
+      const r = await runResearch(this.opts.client, this.exp.dir, topicFromSpec(this.exp.spec, ctx.guidance), { signal: ctx.signal, collector, refresh: { why: due.why, evidence } });
+      if (r.reason === 'cancelled') return;
+      ok = r.ok;
+    } catch {
+      // Research is an aid: proposals go ahead without the refresh.
+    }
+    this.refresh.settle(tree, true);
+    this.exp.emit({ type: 'research_refreshed', trigger: due.trigger, reason: due.why, ok });
+  }
+
   private async proposeInto(ctx: ProposalContext, accepted: Proposal[], dropped: { reason: string }[], collector: ReturnType<typeof zeroTotals>): Promise<void> {
     const { exp, parentId, k } = ctx;
     const client = this.opts.client;
     const parentConfig = exp.readNodeConfig(parentId);
+    const research = splitResearch(exp.readText(RESEARCH_FILE) ?? '');
     const prompt = buildProposalPrompt({
       exp,
       parentId,
@@ -171,7 +212,9 @@ export class LlmProposer implements Proposer {
       insights: ctx.insights,
       guidance: ctx.guidance,
       insightsText: exp.readText(INSIGHTS_FILE) ?? '',
-      researchText: exp.readText(RESEARCH_FILE) ?? '',
+      researchText: research.notes,
+      researchRefresh: research.latestRefresh,
+      step: ctx.step,
       badCasesText: exp.readText(`nodes/${parentId}/${BAD_CASES_FILE}`) ?? '',
       parentPlan: exp.readText(`nodes/${parentId}/${NODE_FILES.plan}`) ?? '',
       budget: ctx.budget,
@@ -248,7 +291,7 @@ export class LlmProposer implements Proposer {
         }
         seen.set(hash, 'proposal');
         const checked = peeked.map((x) => `recipe.sources.${x.index}: ${x.summary}`);
-        accepted.push({ ...this.toProposal(p, title, config, changes, parentId, client.model('researcher'), checked), ...(files.length ? { files } : {}) });
+        accepted.push({ ...this.toProposal(p, title, config, changes, parentId, client.model('researcher'), checked, ctx.step), ...(files.length ? { files } : {}) });
       }
       if (reply.proposals.length === 0) notes.push('You proposed nothing.');
       if (accepted.length >= k || round >= rounds) break;
@@ -264,7 +307,7 @@ export class LlmProposer implements Proposer {
     if (accepted.length < k && dropped.length === 0) dropped.push({ reason: `the model proposed ${accepted.length} of the ${k} requested children` });
   }
 
-  private toProposal(p: ProposedChild, title: string, config: NodeConfig, changes: { path: string; from: unknown; to: unknown }[], parentId: string, model: string, checked: string[]): Proposal {
+  private toProposal(p: ProposedChild, title: string, config: NodeConfig, changes: { path: string; from: unknown; to: unknown }[], parentId: string, model: string, checked: string[], step?: ExpansionStep): Proposal {
     const plan = [
       `# ${title}`,
       '',
@@ -277,6 +320,7 @@ export class LlmProposer implements Proposer {
       p.rationale.trim(),
       '',
       ...(p.evidence.length ? ['## Evidence', '', ...p.evidence.slice(0, 10).map((e) => `- ${inline(e, 400)}`), ''] : []),
+      ...(step ? [`## Why ${parentId} was expanded (policy llm-uct)`, '', `Step: ${step.kind}. ${inline(step.reason, 600)}`, ''] : []),
       `## Changes vs ${parentId}`,
       '',
       ...changes.map((c) => `- \`${c.path}\`: ${JSON.stringify(c.from) ?? '(unset)'} → ${JSON.stringify(c.to) ?? '(removed)'}`),

@@ -16,6 +16,8 @@ import { describeDataStats, describeSamples, readDataStats } from './dataEvidenc
 import { describeEffectsByContext, describeLeaderboard } from './leaderboard';
 import { describeNoise } from './noiseEvidence';
 import { fitParts, type PromptPart } from './promptBudget';
+import type { ExpansionStep } from '../../search/llmUct';
+import type { StepKind } from '../../tree/events';
 import { describeLoss, describeWarmStart, readLossSummary } from './trainingDynamics';
 
 export interface ProposalPromptInput {
@@ -31,6 +33,10 @@ export interface ProposalPromptInput {
   parentPlan: string;
   /** The search's budget; the spec's when absent. */
   budget?: Budget;
+  /** The latest research refresh section of research.md (researchText then holds the rest). */
+  researchRefresh?: string;
+  /** The kind of step asked of this expansion (policy llm-uct), and why. */
+  step?: ExpansionStep;
 }
 
 /** Tokens of the whole user message: every part is capped, and the cuttable ones share what is left. */
@@ -38,9 +44,16 @@ export const PROMPT_TOKENS = 4600;
 /** Tokens for the evidence block when it is built on its own. */
 export const EVIDENCE_TOKENS = 3000;
 /** Caps of the parts, in characters (about 4 a token). */
-const CAP = { task: 1500, guidance: 3000, research: 2000, insights: 3000, effects1: 1500, plan: 1500, badCases: 1500, config: 4000, path: 1600, listed: 1200, failures: 800 };
+const CAP = { task: 1500, guidance: 3000, research: 2000, refresh: 1500, insights: 3000, effects1: 1500, plan: 1500, badCases: 1500, config: 4000, path: 1600, listed: 1200, failures: 800 };
 const EVIDENCE = { noise: 1200, budget: 1200, leaderboard: 3200, effects: 1800, parent: 2400, samples: 3, sampleChars: 200, leaders: 5, changes: 12 };
 const LISTED = 20;
+
+/** What each kind of step (chosen under llm-uct) asks of the children. */
+const STEP_ASK: Record<StepKind, string> = {
+  improve: 'refine what works in this node: small, attributable changes around its config.',
+  explore: 'try a direction not yet tried near this node: a change of a different kind from its siblings and children.',
+  debug: 'fix the problem its failed children or its bad cases show, keeping what works.',
+};
 
 export const PROPOSER_SYSTEM = [
   'You are the Researcher of TREX, which fine-tunes a language model by a tree search over experiments.',
@@ -152,6 +165,7 @@ export function buildProposalPrompt(i: ProposalPromptInput): string {
     { head: '# Search space declared by the user (suggestions, not limits)', body: knobs.join('\n'), fixed: true },
     { head: '## Guidance from the user (guidance.md) — follow it', body: i.guidance, capChars: CAP.guidance, fixed: true },
     { head: '## Research notes (research.md)', body: i.researchText, capChars: CAP.research },
+    { head: '## Latest research refresh (research.md, written when the evidence changed)', body: i.researchRefresh ?? '', capChars: CAP.refresh },
     { head: '## Insights so far (insights.md)', body: i.insightsText, capChars: CAP.insights },
     { head: '## Measured effects of single changes (positive = better)', body: effects.join('\n'), capChars: CAP.effects1 },
     EVIDENCE_HEAD,
@@ -163,6 +177,7 @@ export function buildProposalPrompt(i: ProposalPromptInput): string {
     { head: `# Already tried from ${parentId} (do not repeat)`, body: listOf(exp, children), capChars: CAP.listed },
     { head: `# Siblings of ${parentId} (other edits of its parent)`, body: listOf(exp, siblings), capChars: CAP.listed },
     { head: '# Recent failures anywhere in the tree', body: groupFailures(i.insights.failures.slice(-10)).join('\n'), capChars: CAP.failures },
+    i.step ? { head: `# Step asked of this expansion: ${i.step.kind}`, body: `${STEP_ASK[i.step.kind]}\nWhy ${parentId} was chosen: ${truncateEnd(i.step.reason, 600)}`, fixed: true } : undefined,
     {
       head: '# Your job',
       body:
