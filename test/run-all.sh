@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: install what the tests need (skipped when present), build the base models
 # the tests train from (cached, under a lock) while the layers are linted, compiled and bundled,
-# then node's test runner over every test file.
+# then node's test runner over every test file, two at a time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -n "${TREX_SKIP_SETUP:-}" ] || bash .ci/setup.sh tests
@@ -23,4 +23,7 @@ npx tsc -b
 node esbuild.mjs
 if ! wait "$models"; then cat "$models_log" >&2; echo "error: building the base models failed (output above)" >&2; exit 1; fi
 rm -f "$models_log"
-exec node --test --test-timeout=1200000 "$@" out/test/
+# Two test files at a time: much of a file's time is imports, subprocess start-up and waits on
+# servers (sshd, SLURM, code-server, the fake LLM), which leave a core idle on a 2-core machine.
+# Every test controls its jobs' lifetimes instead of timing them, so they hold under this load.
+exec node --test --test-concurrency=2 --test-timeout=1200000 "$@" out/test/
