@@ -59,7 +59,7 @@ const EXECUTOR_TOOL_OUTPUT_CHARS = 6000;
 function systemPrompt(exp: Experiment, nodeId: string, hasBackend: boolean, allowed: string[]): string {
   return [
     'You are the Executor of TREX, a code agent that works on one experiment node of a fine-tuning tree search.',
-    `The node folder (nodes/${nodeId}/) holds ${NODE_FILES.plan} (the plan), ${NODE_FILES.recipe} (data recipe), ${NODE_FILES.train} (training config), logs/<stage>.log, data_stats.json, metrics.json and predictions.jsonl after evaluation, and ${BAD_CASES_FILE} (its errors by class, or by length and source slice, and the examples fixed and broken against the parent).`,
+    `The node folder (nodes/${nodeId}/) holds ${NODE_FILES.plan} (the plan), ${NODE_FILES.recipe} (data recipe), ${NODE_FILES.train} (training config), logs/<stage>.log, data_stats.json, metrics.json and predictions.jsonl after evaluation, and ${BAD_CASES_FILE} (errors by class or slice; fixed/broken vs the parent).`,
     'The engine runs three stages with these files: prepare (builds the data from the recipe), train, evaluate. You may edit the config files and write helper files (put scripts and outputs under work/).',
     hasBackend ? `You can run commands in the node folder (allowed programs: ${allowed.join(', ')}) and the cheap check (small data sample + a few training steps).` : 'You cannot run commands in this session.',
     'Never fabricate results: metrics and predictions come only from the engine. Keep the plan\'s intent when you fix a config: change as little as needed.',

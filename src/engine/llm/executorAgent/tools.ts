@@ -85,7 +85,7 @@ export function executorTools(ctx: ExecutorToolContext): AgentTool[] {
     },
     {
       name: 'read_file',
-      description: 'Read a text file of the node folder (plan.md, the configs, data_stats.json, logs/<stage>.log, bad_cases.md, your scripts).',
+      description: 'Read a text file of the node folder (plan.md, the configs, data_stats.json, logs/<stage>.log, your scripts).',
       parameters: {
         type: 'object',
         additionalProperties: false,
