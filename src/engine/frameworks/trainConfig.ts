@@ -24,7 +24,11 @@ type TrainCore = {
 };
 
 /** The micro trainer (CPU, tiny GPT): no precision, accumulation, checkpointing or DPO. */
-export type MicroTrain = TrainCore & { framework: 'micro' };
+export type MicroTrain = TrainCore & {
+  framework: 'micro';
+  /** Steps between evaluations (and resumable checkpoints) during training; null: none. */
+  eval_steps: number | null;
+};
 
 export type LlmTrain = TrainCore & {
   framework: LlmFramework;
@@ -51,6 +55,7 @@ export const TRAIN_DEFAULTS: { micro: Omit<MicroTrain, 'framework'>; llm: Omit<L
     lr_scheduler: 'cosine',
     max_seq_len: 96,
     seed: 0,
+    eval_steps: null,
   },
   llm: {
     method: 'sft',
@@ -101,7 +106,10 @@ function core(train: JsonObject, d: TrainCore): TrainCore {
  */
 export function resolveTrain(train: JsonObject): ResolvedTrain {
   const framework = typeof train.framework === 'string' ? train.framework : 'micro';
-  if (!isLlmFramework(framework)) return { framework: 'micro', ...core(train, TRAIN_DEFAULTS.micro) };
+  if (!isLlmFramework(framework)) {
+    const evalSteps = train.eval_steps;
+    return { framework: 'micro', ...core(train, TRAIN_DEFAULTS.micro), eval_steps: typeof evalSteps === 'number' ? evalSteps : TRAIN_DEFAULTS.micro.eval_steps };
+  }
   const d = TRAIN_DEFAULTS.llm;
   const { method, finetuning, learning_rate, epochs, max_steps, batch_size, lora, warmup_ratio, weight_decay, lr_scheduler, max_seq_len, seed } = core(train, d);
   // In the schema's order, so the rendered train.json reads like train.yaml.
