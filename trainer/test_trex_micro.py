@@ -257,7 +257,7 @@ class CliTests(unittest.TestCase):
         # Evaluating during training does not change what training computes.
         for k, v in weights(plain).items():
             self.assertTrue(torch.equal(v, weights(evald)[k]), k)
-        state = os.path.join(evald, "checkpoint", "state.pt")
+        state = os.path.join(evald, "checkpoint", "step-4.pt")
         r = run_cli("train", "--task", self.task, "--config", cfg, "--data", self.data, "--out", resumed,
                     "--cache", self.cache, "--resume", state)
         self.assertEqual(r.returncode, 0, r.stderr)

@@ -24,6 +24,7 @@ const STATUS_LABEL: Record<string, string> = {
   failed: 'failed',
   cancelled: 'cancelled',
   rejected: 'rejected',
+  stopped: 'stopped early (partial result; can be resumed)',
 };
 
 export class DetailsPane {

@@ -31,6 +31,17 @@ export function queueNode(exp: Experiment, id: string, by: FieldSetter = 'user')
   exp.emit({ type: 'node_status', id, status: 'pending', reason: node.status === 'draft' ? undefined : by === 'executor' ? "queued again by the Executor after its fix passed the cheap check" : 'queued again by the user' });
 }
 
+/**
+ * Queues a node that was stopped early to continue from the checkpoint its trainer saved at the
+ * step it was stopped; it then trains to the end (no rung stops it again) and is scored in full.
+ */
+export function resumeNode(exp: Experiment, id: string, by: FieldSetter = 'user'): number {
+  const node = exp.tree.get(id);
+  if (node.status !== 'stopped' || !node.earlyStop) throw new Error(`${id} was not stopped early (it is ${node.status}); only a stopped node can be resumed`);
+  exp.emit({ type: 'node_resumed', id, step: node.earlyStop.step, by });
+  return node.earlyStop.step;
+}
+
 export function setPruned(exp: Experiment, id: string, pruned: boolean): void {
   exp.tree.get(id);
   exp.emit({ type: 'node_pruned', id, pruned });

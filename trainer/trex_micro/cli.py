@@ -16,7 +16,7 @@ def _parser():
     add_command(sub, "prepare", "build the training data from a recipe", ("task", "recipe", "out"))
     s = add_command(sub, "train", "fine-tune, write model.pt and trainer logs", ("task", "config", "data", "out", "cache"))
     s.add_argument("--init", default=None, help="parent checkpoint dir to warm-start from")
-    s.add_argument("--resume", default=None, help="training state (checkpoint/state.pt) to continue from")
+    s.add_argument("--resume", default=None, help="training checkpoint (checkpoint/step-<n>.pt) to continue from")
     add_command(sub, "evaluate", "score a checkpoint on validation and test", ("task", "ckpt", "out"), ("predictions",))
     return p
 
