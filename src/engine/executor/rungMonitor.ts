@@ -6,6 +6,7 @@ import type { Experiment } from '../experiment';
 import type { EarlyStoppingSettings } from '../spec/types';
 import type { EarlyStop } from '../tree/events';
 import type { TreeNode } from '../tree/tree';
+import { FINAL_PICK_PROPOSER } from '../search/finalPick';
 import { metricGoal, rungDecision, rungSteps } from '../search/rungs';
 
 export type StopDecision = Omit<EarlyStop, 'computeMs'> & { reason: string };
@@ -28,8 +29,8 @@ export class RungMonitor {
     this.steps.forEach((rungStep, rung) => {
       if (step < rungStep || node.rungs.some((r) => r.rung === rung)) return;
       this.exp.emit({ type: 'node_rung', id, rung, step, metric, value });
-      // A resumed node was let go on purpose: it trains to the end.
-      if (decision || node.resumeStep !== undefined) return;
+      // A resumed node was let go on purpose, and a final-pick re-run measures seed noise: both train to the end.
+      if (decision || node.resumeStep !== undefined || node.proposer === FINAL_PICK_PROPOSER) return;
       const d = rungDecision({
         value,
         step,
