@@ -25,10 +25,16 @@ function succeed(exp: Experiment, id: string, score: number, rungValue: number):
   exp.emit({ type: 'node_result', id, result: { score, metrics: {}, wallMs: 0, computeMs: 0, savedMs: 0 } });
 }
 
-test('a node is ranked at each rung against its siblings and the best nodes, and recorded there', () => {
+/** An experiment whose baseline finished with a score and a value at rung 0. */
+function withBaseline(score: number, rungValue: number): { exp: Experiment; root: string } {
   const exp = experiment();
   const root = child(exp, null, 'baseline');
-  succeed(exp, root, 0.6, 0.3);
+  succeed(exp, root, score, rungValue);
+  return { exp, root };
+}
+
+test('a node is ranked at each rung against its siblings and the best nodes, and recorded there', () => {
+  const { exp, root } = withBaseline(0.6, 0.3);
   const a = child(exp, root, 'a');
   const b = child(exp, root, 'b');
   const monitor = new RungMonitor(exp, SETTINGS);
@@ -51,9 +57,7 @@ test('a node is ranked at each rung against its siblings and the best nodes, and
 });
 
 test('a node of another branch that is not among the best is no peer; with too few peers nothing stops', () => {
-  const exp = experiment();
-  const root = child(exp, null, 'baseline');
-  succeed(exp, root, 0.9, 0.8);
+  const { exp, root } = withBaseline(0.9, 0.8);
   const x = child(exp, root, 'x');
   const y = child(exp, root, 'y');
   const monitor = new RungMonitor(exp, { ...SETTINGS, reduction_factor: 3 });
@@ -65,9 +69,7 @@ test('a node of another branch that is not among the best is no peer; with too f
 });
 
 test('a resumed node and a final-pick re-run are recorded at rungs but never stopped', () => {
-  const exp = experiment();
-  const root = child(exp, null, 'baseline');
-  succeed(exp, root, 0.9, 0.8);
+  const { exp, root } = withBaseline(0.9, 0.8);
   const rerun = child(exp, root, 'seed re-run', FINAL_PICK_PROPOSER);
   const monitor = new RungMonitor(exp, SETTINGS);
   assert.equal(monitor.observe(rerun, 10, 'exact_match', 0.0), null);
