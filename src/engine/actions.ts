@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { configHash, Experiment, recipeHash, SPEC_FILE } from './experiment';
 import { ExperimentLock } from './lock';
+import { resolveTrain } from './frameworks';
 import { diffConfigs } from './spec/configPaths';
 import type { FieldSetter } from './tree/events';
 import { attributeChanges } from './tree/provenance';
@@ -38,6 +39,9 @@ export function queueNode(exp: Experiment, id: string, by: FieldSetter = 'user')
 export function resumeNode(exp: Experiment, id: string, by: FieldSetter = 'user'): number {
   const node = exp.tree.get(id);
   if (node.status !== 'stopped' || !node.earlyStop) throw new Error(`${id} was not stopped early (it is ${node.status}); only a stopped node can be resumed`);
+  // Only the micro trainer saves resumable checkpoints during training so far.
+  const framework = resolveTrain(exp.readNodeConfig(id).train).framework;
+  if (framework !== 'micro') throw new Error(`${id} trains with ${framework}, which saves no checkpoint during training to resume from; run it again from the start instead`);
   exp.emit({ type: 'node_resumed', id, step: node.earlyStop.step, by });
   return node.earlyStop.step;
 }

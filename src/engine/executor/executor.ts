@@ -115,7 +115,7 @@ export class NodeExecutor {
       const train = resolveTrain(config.train);
       if (warm) train[warm.tail.key] = warm.tail.extra;
       // Rungs need evaluations during training: at min_steps' multiples unless the config sets its own.
-      if (this.rungs && train.framework === 'micro' && train.eval_steps === null) train.eval_steps = this.opts.earlyStopping!.min_steps;
+      if (this.rungs && train.eval_steps === null) train.eval_steps = this.opts.earlyStopping!.min_steps;
       const resumeStep = node.resumeStep;
       const seal = new RunFolderSeal(exp.dir);
       seal.write([

@@ -29,6 +29,7 @@ export function renderHf(ctx: StageContext, t: LlmTrain, gpus: number, notes: st
     precision: t.precision,
     dpo_beta: t.dpo_beta,
     seed: t.seed,
+    eval_steps: t.eval_steps,
     notes,
   };
   const script = ['{runner}/trex_llm.py', 'train', '--task', paths.taskJson, '--config', configPath, '--data', ctx.dataDir, '--out', paths.ckpt, ...(warmFrom ? ['--init-adapter', warmFrom] : [])];

@@ -10,6 +10,7 @@ RENDERED = {
     "epochs": 1, "max_steps": None, "batch_size": 4, "gradient_accumulation_steps": 1, "gradient_checkpointing": True,
     "lora": {"rank": 16, "alpha": 32, "dropout": 0.05, "target": "all"}, "warmup_ratio": 0.03, "weight_decay": 0,
     "lr_scheduler": "cosine", "max_seq_len": 2048, "precision": "bf16", "dpo_beta": 0.1, "seed": 0, "notes": [],
+    "eval_steps": None,
 }
 
 
