@@ -38,7 +38,8 @@ def recipe_doc(generator, n=200, **extra):
 
 TRAIN_DOC = {"framework": "micro", "method": "sft", "finetuning": "full", "learning_rate": 0.001, "epochs": 1,
              "max_steps": 4, "batch_size": 8, "lora": {"rank": 4, "alpha": 8, "dropout": 0.0},
-             "warmup_ratio": 0.1, "weight_decay": 0.0, "lr_scheduler": "cosine", "max_seq_len": 96, "seed": 0}
+             "warmup_ratio": 0.1, "weight_decay": 0.0, "lr_scheduler": "cosine", "max_seq_len": 96, "seed": 0,
+             "eval_steps": None}
 
 
 def run_cli(*args):
@@ -234,6 +235,36 @@ class CliTests(unittest.TestCase):
         rows = read_jsonl(preds)
         self.assertEqual(set(rows[0]), {"split", "prompt", "expected", "predicted", "correct"})
         self.assertEqual(len(rows), 20)
+
+
+    def test_interim_evals_checkpoint_and_exact_resume(self):
+        import torch
+        plain, evald, resumed = (os.path.join(self.dir, n) for n in ("plain", "evald", "resumed"))
+        doc = dict(TRAIN_DOC, max_steps=6, batch_size=4)
+        for out, steps in ((plain, None), (evald, 2)):
+            cfg = write_json(self.dir, f"interim-{steps}.json", dict(doc, eval_steps=steps))
+            r = run_cli("train", "--task", self.task, "--config", cfg, "--data", self.data, "--out", out, "--cache", self.cache)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        progress = [json.loads(l[len("TREX_PROGRESS "):]) for l in r.stdout.splitlines() if l.startswith("TREX_PROGRESS ")]
+        evals = [p for p in progress if "eval_value" in p]
+        self.assertEqual([p["step"] for p in evals], [2, 4])  # not at the last step: the evaluate stage scores that
+        self.assertTrue(all(p["eval_metric"] == "exact_match" and 0 <= p["eval_value"] <= 1 for p in evals))
+        logged = [l for l in read_jsonl(os.path.join(evald, "trainer_log.jsonl")) if "eval_exact_match" in l]
+        self.assertEqual([l["current_steps"] for l in logged], [2, 4])
+
+        def weights(out):
+            return torch.load(os.path.join(out, "model.pt"), map_location="cpu")["state_dict"]
+        # Evaluating during training does not change what training computes.
+        for k, v in weights(plain).items():
+            self.assertTrue(torch.equal(v, weights(evald)[k]), k)
+        state = os.path.join(evald, "checkpoint", "step-4.pt")
+        r = run_cli("train", "--task", self.task, "--config", cfg, "--data", self.data, "--out", resumed,
+                    "--cache", self.cache, "--resume", state)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        steps = [json.loads(l[len("TREX_PROGRESS "):])["step"] for l in r.stdout.splitlines() if l.startswith("TREX_PROGRESS ")]
+        self.assertEqual(min(steps), 5)
+        for k, v in weights(evald).items():
+            self.assertTrue(torch.equal(v, weights(resumed)[k]), k)
 
 
 class DecodeTests(unittest.TestCase):

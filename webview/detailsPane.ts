@@ -24,6 +24,7 @@ const STATUS_LABEL: Record<string, string> = {
   failed: 'failed',
   cancelled: 'cancelled',
   rejected: 'rejected',
+  stopped: 'stopped early (partial result; can be resumed)',
 };
 
 export class DetailsPane {
@@ -139,7 +140,7 @@ export class DetailsPane {
       add('reject', 'Reject');
     }
     if (n.status !== 'running') {
-      const rerun = n.status === 'succeeded' || n.status === 'failed' || n.status === 'cancelled';
+      const rerun = n.status === 'succeeded' || n.status === 'failed' || n.status === 'cancelled' || n.status === 'stopped';
       add('run', rerun ? 'Re-run' : 'Run', n.status === 'draft', 'R');
     }
     add('fork', 'Fork', n.status !== 'draft', 'F: new child with these files, to edit');

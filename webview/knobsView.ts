@@ -7,7 +7,7 @@ import { formatScore } from './renderer';
 import { readTheme, scoreBucket } from './theme';
 
 const SVG = 'http://www.w3.org/2000/svg';
-const FILTERABLE: NodeStatusView[] = ['succeeded', 'failed', 'cancelled'];
+const FILTERABLE: NodeStatusView[] = ['succeeded', 'failed', 'cancelled', 'stopped'];
 const HEIGHT = 380;
 const PAD = { top: 40, bottom: 46, side: 70 };
 

@@ -7,7 +7,7 @@
 // Direction host → webview: events only; after treeReset, changes come as small patches
 // (nodeUpserted, nodesRemoved, metaChanged), never the whole tree again.
 
-export type NodeStatusView = 'draft' | 'awaiting_approval' | 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'rejected';
+export type NodeStatusView = 'draft' | 'awaiting_approval' | 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'rejected' | 'stopped';
 export type StageNameView = 'prepare' | 'train' | 'evaluate';
 
 /** What the views need of one node: small, JSON-cloneable, sent on every change of the node. */

@@ -7,11 +7,11 @@ import type { NodeStatusView } from './protocol';
 import { SCORE_BUCKETS, scoreBucket, type Theme } from './theme';
 import type { TreeModel } from './treeModel';
 
-const STATUSES: NodeStatusView[] = ['draft', 'awaiting_approval', 'pending', 'running', 'succeeded', 'failed', 'cancelled', 'rejected'];
+const STATUSES: NodeStatusView[] = ['draft', 'awaiting_approval', 'pending', 'running', 'succeeded', 'failed', 'cancelled', 'rejected', 'stopped'];
 const STATUS_INDEX = new Map(STATUSES.map((s, i) => [s, i]));
 const COLOURS = SCORE_BUCKETS + STATUSES.length;
 
-const BADGE: Partial<Record<NodeStatusView, string>> = { running: '▶', failed: '✗', pending: '…', awaiting_approval: '?', draft: '✎', cancelled: '⊘', rejected: '⊘' };
+const BADGE: Partial<Record<NodeStatusView, string>> = { running: '▶', failed: '✗', pending: '…', awaiting_approval: '?', draft: '✎', cancelled: '⊘', rejected: '⊘', stopped: '⏸' };
 
 export interface Frame {
   model: TreeModel;

@@ -84,6 +84,7 @@ export function readTheme(): Theme {
       failed: v('--vscode-errorForeground', '#f48771'),
       cancelled: muted,
       rejected: muted,
+      stopped: v('--vscode-charts-orange', '#d18616'),
     },
     font: v('--vscode-font-family', 'sans-serif'),
   };

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   approveNode,
+  resumeNode,
   withIdleExperiment,
   rejectNode,
   runnerDir,
@@ -50,6 +51,7 @@ Usage:
                                           a self-contained bundle that reproduces the node without TREX
   trex approve <dir> <node>...            let proposed nodes run (approval mode: search.approval)
   trex reject <dir> <node>...             drop proposed nodes
+  trex resume <dir> <node>                continue a node stopped early from its checkpoint (on the next trex run)
   trex examples                           list the example tasks
   trex doctor [--backend local|ssh:<host>|slurm:<host>] [--json]
                                           what the training machine can run, with fixes
@@ -76,6 +78,8 @@ async function main(argv: string[]): Promise<number> {
     case 'approve':
     case 'reject':
       return cmdVerdict(args, command);
+    case 'resume':
+      return cmdResume(args);
     case 'examples':
       return cmdExamples();
     case 'doctor':
@@ -219,7 +223,15 @@ function cmdStatus(args: ParsedArgs): number {
   }
 }
 
-const STATUS_MARK: Record<string, string> = { succeeded: '✓', failed: '✗', running: '⟳', pending: '·', awaiting_approval: '?', cancelled: '⊘', rejected: '⊘' };
+const STATUS_MARK: Record<string, string> = { succeeded: '✓', failed: '✗', running: '⟳', pending: '·', awaiting_approval: '?', cancelled: '⊘', rejected: '⊘', stopped: '⏸ stopped early' };
+
+/** What `trex status` says beside a node about early stopping and resuming. */
+function earlyStopNotes(n: TreeSummary['nodes'][number]): string[] {
+  const e = n.earlyStop;
+  const notes = e && n.status === 'stopped' ? [`${e.reason}; partial ${e.metric} ${e.value} at step ${e.step}, not a full result; trex resume continues it`] : [];
+  if (n.resumedFromStep !== null) notes.push(`resumed from step ${n.resumedFromStep}`);
+  return notes;
+}
 
 function renderStatus(name: string, s: TreeSummary): string {
   const lines: string[] = [];
@@ -232,7 +244,7 @@ function renderStatus(name: string, s: TreeSummary): string {
       const last = i === kids.length - 1;
       const branch = parent === null ? '' : last ? '└─ ' : '├─ ';
       const score = n.score !== null ? n.score.toFixed(4) : '  —   ';
-      const notes = [n.reusedFrom ? `reused ${n.reusedFrom}` : '', n.pruned ? 'pruned' : '', n.failure ? n.failure.split('\n')[0].slice(0, 80) : '', s.best?.id === n.id ? '★ best' : '', s.final?.pick.id === n.id ? '◆ recommended' : '', n.expansion ? `expanded: ${n.expansion.kind ?? 'UCT pick'} — ${n.expansion.reason.slice(0, 100)}` : ''].filter(Boolean).join('; ');
+      const notes = [n.reusedFrom ? `reused ${n.reusedFrom}` : '', n.pruned ? 'pruned' : '', n.failure ? n.failure.split('\n')[0].slice(0, 80) : '', ...earlyStopNotes(n), s.best?.id === n.id ? '★ best' : '', s.final?.pick.id === n.id ? '◆ recommended' : '', n.expansion ? `expanded: ${n.expansion.kind ?? 'UCT pick'} — ${n.expansion.reason.slice(0, 100)}` : ''].filter(Boolean).join('; ');
       const change = n.changes.length ? n.changes.map((c) => `${c.path.split('.').pop()}=${JSON.stringify(c.to)}`).join(', ') : n.title;
       lines.push(`${prefix}${branch}${n.id} ${STATUS_MARK[n.status] ?? n.status} ${score}  ${change}${notes ? `  (${notes})` : ''}`);
       walk(n.id, parent === null ? '' : prefix + (last ? '   ' : '│  '));
@@ -299,6 +311,17 @@ function cmdVerdict(args: ParsedArgs, verdict: 'approve' | 'reject'): number {
       else rejectNode(exp, id);
       process.stdout.write(`${id} ${verdict === 'approve' ? 'approved: it runs on the next trex run' : 'rejected'}\n`);
     }
+    return 0;
+  });
+}
+
+function cmdResume(args: ParsedArgs): number {
+  const dir = dirArg(args);
+  const id = args.positionals[1];
+  if (!id) throw new UsageError('missing <node>');
+  return withIdleExperiment(dir, 'resume', (exp) => {
+    const step = resumeNode(exp, id);
+    process.stdout.write(`${id} queued to continue from its checkpoint at step ${step}: it trains to the end on the next trex run\n`);
     return 0;
   });
 }

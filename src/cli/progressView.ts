@@ -58,6 +58,10 @@ export class ProgressView {
           this.print(`… ${e.id} ${e.reason}`);
         }
         break;
+      case 'node_stopped_early':
+        this.live.delete(e.id);
+        this.print(`⏸ ${e.id} ${e.reason}`);
+        break;
       case 'proposal_dropped':
         this.print(`- proposal for ${e.parent} dropped: ${e.reason}`);
         break;

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { configHash, Experiment, recipeHash, SPEC_FILE } from './experiment';
 import { ExperimentLock } from './lock';
+import { resolveTrain } from './frameworks';
 import { diffConfigs } from './spec/configPaths';
 import type { FieldSetter } from './tree/events';
 import { attributeChanges } from './tree/provenance';
@@ -29,6 +30,20 @@ export function queueNode(exp: Experiment, id: string, by: FieldSetter = 'user')
   const changes = attributeChanges(node.changes, diff, by);
   exp.emit({ type: 'node_edited', id, file: 'recipe.yaml/train.yaml', configHash: configHash(exp.spec, config), recipeHash: recipeHash(exp.spec, config.recipe), changes, by });
   exp.emit({ type: 'node_status', id, status: 'pending', reason: node.status === 'draft' ? undefined : by === 'executor' ? "queued again by the Executor after its fix passed the cheap check" : 'queued again by the user' });
+}
+
+/**
+ * Queues a node that was stopped early to continue from the checkpoint its trainer saved at the
+ * step it was stopped; it then trains to the end (no rung stops it again) and is scored in full.
+ */
+export function resumeNode(exp: Experiment, id: string, by: FieldSetter = 'user'): number {
+  const node = exp.tree.get(id);
+  if (node.status !== 'stopped' || !node.earlyStop) throw new Error(`${id} was not stopped early (it is ${node.status}); only a stopped node can be resumed`);
+  // Only the micro trainer saves resumable checkpoints during training so far.
+  const framework = resolveTrain(exp.readNodeConfig(id).train).framework;
+  if (framework !== 'micro') throw new Error(`${id} trains with ${framework}, which saves no checkpoint during training to resume from; run it again from the start instead`);
+  exp.emit({ type: 'node_resumed', id, step: node.earlyStop.step, by });
+  return node.earlyStop.step;
 }
 
 export function setPruned(exp: Experiment, id: string, pruned: boolean): void {

@@ -44,8 +44,18 @@ export function configHash(spec: TaskSpec, config: NodeConfig): string {
     task: spec.task as JsonObject,
     evaluation: spec.evaluation,
     recipe: config.recipe,
-    train: normalizeTrain(config.train),
+    train: trainIdentity(config.train),
   });
+}
+
+/**
+ * What decides the trained model: evaluations and checkpoints during training (eval_steps) do not
+ * change it (greedy decoding draws no random numbers), so configs differing only there are the same work.
+ */
+function trainIdentity(train: JsonObject): JsonObject {
+  const { eval_steps: _evalSteps, ...rest } = normalizeTrain(train);
+  void _evalSteps;
+  return rest;
 }
 
 /** Hash of what decides the prepared data: data-cache key. */

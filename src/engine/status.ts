@@ -21,6 +21,10 @@ export interface NodeSummary {
   where: string | null;
   /** The last time llm-uct chose this node: the kind of step and why (or that UCT's pick stood). */
   expansion: { kind: string | null; reason: string; fallback: boolean } | null;
+  /** Why the run was stopped early, with its partial result (never a full score). */
+  earlyStop: { step: number; rung: number; metric: string; value: number; threshold: number; reason: string; partial: true } | null;
+  /** Set when a run stopped early was resumed from its checkpoint at this step. */
+  resumedFromStep: number | null;
 }
 
 export interface TreeSummary {
@@ -84,11 +88,13 @@ export function summarizeTree(tree: ExperimentTree): TreeSummary {
       dataCacheHit: n.result?.dataCacheHit ?? false,
       pruned: n.pruned,
       changes: n.changes,
-      computeMs: n.result?.computeMs ?? n.failure?.computeMs ?? 0,
+      computeMs: (n.result?.computeMs ?? n.failure?.computeMs ?? 0) + (n.earlyStop?.computeMs ?? 0),
       savedMs: n.result?.savedMs ?? 0,
       failure: n.failure ? `${n.failure.stage}: ${n.failure.reason}` : null,
       where: n.where ?? null,
       expansion: lastExpansion(n),
+      earlyStop: n.earlyStop ? { step: n.earlyStop.step, rung: n.earlyStop.rung, metric: n.earlyStop.metric, value: n.earlyStop.value, threshold: n.earlyStop.threshold, reason: n.earlyStop.reason, partial: true } : null,
+      resumedFromStep: n.result?.resumedFromStep ?? n.resumeStep ?? null,
     })),
     best: best?.result ? { id: best.id, score: best.result.score, testScore: best.result.testScore ?? null } : null,
     bestPath: tree.bestPath(),

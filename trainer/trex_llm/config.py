@@ -186,6 +186,7 @@ def parse_train(doc):
         raise InputError("framework", f"the built-in script trains framework 'hf', got {framework!r}")
     lora = get(doc, "lora", "lora", dict, required=True)
     max_steps = number(doc, "max_steps", "max_steps", lo=1) if present(doc, "max_steps", "max_steps") is not None else None
+    eval_steps = number(doc, "eval_steps", "eval_steps", lo=1) if present(doc, "eval_steps", "eval_steps") is not None else None
     return {
         "base_model": get(doc, "base_model", "base_model", str, required=True),
         "method": choice(doc, "method", "method", ("sft", "dpo"), required=True),
@@ -209,6 +210,7 @@ def parse_train(doc):
         "seed": int(number(doc, "seed", "seed", required=True)),
         "report_to": choice(doc, "report_to", "report_to", ("none", "tensorboard"), required=True),
         "tensorboard_dir": _tensorboard_dir(doc),
+        "eval_steps": int(eval_steps) if eval_steps is not None else None,
         # Not a train.yaml field: a knob for tests and hand-run configs (default: 20 log lines a run).
         "logging_steps": number(doc, "logging_steps", "logging_steps", None, lo=1),
         "notes": [str(n) for n in get(doc, "notes", "notes", list, required=True)],

@@ -48,6 +48,10 @@ def _progress_callback(out_dir):
             extra = {k: round(float(v), 4) for k, v in logs.items() if k == "grad_norm" and v is not None}
             self.log.step(state.global_step, state.max_steps, logs["loss"], logs.get("learning_rate"), state.epoch, extra)
 
+        def on_evaluate(self, args, state, control, metrics=None, **kwargs):
+            if self.log is not None and metrics and "eval_loss" in metrics:
+                self.log.evaluation(state.global_step, state.max_steps, "loss", round(float(metrics["eval_loss"]), 4))
+
         def on_train_end(self, args, state, control, **kwargs):
             if self.log is not None:
                 self.log.close()
@@ -61,6 +65,20 @@ def _load_rows(data_dir, method):
     if method == "dpo" and not all("rejected" in r for r in rows):
         raise InputError("method", "dpo needs a rejected answer for every example: map `rejected` in the recipe")
     return rows
+
+
+# The eval loss during training reads a fixed slice of the validation set, so it stays cheap.
+EVAL_ROWS = 64
+
+
+def _eval_items(tokenizer, data_dir, cfg):
+    """Validation pairs for the eval loss every `eval_steps` (SFT only; none when eval_steps is null)."""
+    path = os.path.join(data_dir, "validation.jsonl")
+    if not cfg["eval_steps"] or cfg["method"] != "sft" or not os.path.exists(path):
+        return None
+    # Validation rows carry the expected answer as `reference` (a string for answer tasks).
+    rows = [r for r in read_jsonl(path) if isinstance(r.get("reference"), str)][:EVAL_ROWS]
+    return [encode_pair(tokenizer, r["prompt"], r["reference"], cfg["max_seq_len"]) for r in rows] or None
 
 
 def total_steps(cfg, num_examples, world):
@@ -115,6 +133,7 @@ def train(task, cfg, data_dir, out_dir, init_adapter=None):
     if gc:
         model.config.use_cache = False  # the KV cache is useless in training and conflicts with checkpointing
 
+    eval_items = _eval_items(tokenizer, data_dir, cfg)
     total, steps_per_epoch = total_steps(cfg, len(items), world)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     if main_process:
@@ -135,8 +154,10 @@ def train(task, cfg, data_dir, out_dir, init_adapter=None):
         dataloader_num_workers=0, disable_tqdm=True, gradient_checkpointing=gc,
         gradient_checkpointing_kwargs={"use_reentrant": False} if gc else None,
         ddp_find_unused_parameters=False if world > 1 else None, use_cpu=not cuda,
+        eval_strategy="steps" if eval_items else "no", eval_steps=cfg["eval_steps"] if eval_items else None,
+        per_device_eval_batch_size=cfg["batch_size"],
     )
-    trainer = trainer_class(model=model, args=args, train_dataset=items, data_collator=collator,
+    trainer = trainer_class(model=model, args=args, train_dataset=items, eval_dataset=eval_items, data_collator=collator,
                             callbacks=[_progress_callback(out_dir)])
     result = trainer.train()
     trainer.save_model(out_dir)

@@ -16,6 +16,7 @@ def _parser():
     add_command(sub, "prepare", "build the training data from a recipe", ("task", "recipe", "out"))
     s = add_command(sub, "train", "fine-tune, write model.pt and trainer logs", ("task", "config", "data", "out", "cache"))
     s.add_argument("--init", default=None, help="parent checkpoint dir to warm-start from")
+    s.add_argument("--resume", default=None, help="training checkpoint (checkpoint/step-<n>.pt) to continue from")
     add_command(sub, "evaluate", "score a checkpoint on validation and test", ("task", "ckpt", "out"), ("predictions",))
     return p
 
@@ -54,7 +55,7 @@ def run(args):
         require_train_data(args.data)
         _setup_torch()
         from .train import train
-        train(task, cfg, args.data, args.out, args.cache, args.init)
+        train(task, cfg, args.data, args.out, args.cache, args.init, args.resume)
     elif args.command == "evaluate":
         _setup_torch()
         from .evaluate import evaluate

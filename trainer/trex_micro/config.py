@@ -113,4 +113,12 @@ def parse_train(doc):
         "lr_scheduler": choice(doc, "lr_scheduler", "lr_scheduler", SCHEDULERS, required=True),
         "max_seq_len": int(number(doc, "max_seq_len", "max_seq_len", required=True, lo=8, hi=128)),
         "seed": int(number(doc, "seed", "seed", required=True)),
+        "eval_steps": _eval_steps(doc),
     }
+
+
+def _eval_steps(doc):
+    """Steps between evaluations during training; null (written, never left out): none."""
+    if present(doc, "eval_steps", "eval_steps") is None:
+        return None
+    return int(number(doc, "eval_steps", "eval_steps", lo=1, hi=100000))

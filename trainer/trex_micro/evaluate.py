@@ -46,32 +46,43 @@ def greedy_decode(model, prompts, max_new_tokens):
     return outputs
 
 
+def read_template(directory):
+    """The prompt template training used (format.json beside the data or the checkpoint)."""
+    fmt_path = os.path.join(directory, "format.json")
+    if not os.path.exists(fmt_path):
+        return "plain"
+    with open(fmt_path) as f:
+        return json.load(f).get("template", "plain")
+
+
+def score_rows(model, impl, rows, template, split=None):
+    """Fraction of rows answered exactly, and one prediction record per row."""
+    texts = greedy_decode(model, [impl.render_prompt(r["prompt"], template) for r in rows], impl.max_new_tokens)
+    correct, predictions = 0, []
+    for r, text in zip(rows, texts):
+        predicted = impl.read_answer(text, template)
+        ok = predicted == r["answer"]
+        correct += ok
+        predictions.append({"split": split, "prompt": r["prompt"], "expected": r["answer"],
+                            "predicted": predicted, "correct": ok})
+    return (round(correct / len(rows), 4) if rows else 0.0), predictions
+
+
 def evaluate(task, ckpt_dir, out_path, predictions_path=None):
     path = os.path.join(ckpt_dir, "model.pt")
     if not os.path.exists(path):
         raise InputError("ckpt", f"no model.pt in {ckpt_dir}")
     impl = task["impl"]
-    template = "plain"
-    fmt_path = os.path.join(ckpt_dir, "format.json")
-    if os.path.exists(fmt_path):
-        with open(fmt_path) as f:
-            template = json.load(f).get("template", "plain")
+    template = read_template(ckpt_dir)
     model = model_lib.load(path)
     val, test = impl.eval_sets(task["seed"], task["validation_size"], task["test_size"])
     metric = task["metric"]
     result = {"metric": metric}
     predictions = []
     for split, rows in (("validation", val), ("test", test)):
-        texts = greedy_decode(model, [impl.render_prompt(r["prompt"], template) for r in rows],
-                              impl.max_new_tokens)
-        correct = 0
-        for r, text in zip(rows, texts):
-            predicted = impl.read_answer(text, template)
-            ok = predicted == r["answer"]
-            correct += ok
-            predictions.append({"split": split, "prompt": r["prompt"], "expected": r["answer"],
-                                "predicted": predicted, "correct": ok})
-        result[split] = {metric: round(correct / len(rows), 4) if rows else 0.0, "n": len(rows)}
+        score, preds = score_rows(model, impl, rows, template, split)
+        predictions += preds
+        result[split] = {metric: score, "n": len(rows)}
     write_json_atomic(out_path, result)
     if predictions_path:
         write_text_atomic(predictions_path, "".join(json.dumps(p) + "\n" for p in predictions))

@@ -9,9 +9,11 @@ import time
 import torch
 import torch.nn.functional as F
 
+from . import checkpoint
 from . import model as model_lib
 from . import tokenizer
 from .base_model import ensure_base
+from .interim_eval import InterimEval
 from trex_protocol.errors import InputError
 from trex_protocol.files import read_jsonl, write_json_atomic
 from trex_protocol.progress import TrainerLog, print_line
@@ -53,7 +55,7 @@ def lr_at(step, total, cfg):
     return cfg["learning_rate"]
 
 
-def train(task, cfg, data_dir, out_dir, cache, init_dir=None):
+def train(task, cfg, data_dir, out_dir, cache, init_dir=None, resume_file=None):
     start = time.time()
     torch.manual_seed(cfg["seed"])
     rows = read_jsonl(os.path.join(data_dir, "train.jsonl"))
@@ -89,13 +91,26 @@ def train(task, cfg, data_dir, out_dir, cache, init_dir=None):
     log_every = max(1, total // 20)
     gen = torch.Generator().manual_seed(cfg["seed"])
 
-    log = TrainerLog(out_dir, start=start, fresh=True)
+    interim = InterimEval(task, data_dir, cfg["eval_steps"])
     history, window, all_losses = [], [], []
+    order, first = [], 0
+    if resume_file:
+        state = checkpoint.load(resume_file)
+        extra = state["extra"]
+        if extra["step"] >= total:
+            raise InputError("resume", f"{resume_file} is at step {extra['step']}, not before the last step {total}")
+        model.load_state_dict(state["state_dict"])
+        opt.load_state_dict(extra["optimizer"])
+        gen.set_state(extra["generator"])
+        torch.set_rng_state(extra["torch_rng"])
+        order, history, all_losses, first = list(extra["order"]), extra["history"], extra["losses"], extra["step"]
+        print(f"resuming from the checkpoint at step {first}", flush=True)
+    # A resumed run keeps the log lines of the steps it already did.
+    log = TrainerLog(out_dir, start=start, fresh=not resume_file)
     print(f"train {task['name']}: {len(data)} examples, {total} steps, {cfg['finetuning']}, "
           f"{sum(p.numel() for p in params)} trainable params", flush=True)
     model.train()
-    order = []
-    for step in range(total):
+    for step in range(first, total):
         if not order:
             order = torch.randperm(len(data), generator=gen).tolist()
         batch_ids, order = order[:bs], order[bs:]
@@ -118,6 +133,10 @@ def train(task, cfg, data_dir, out_dir, cache, init_dir=None):
             epoch = round(done / steps_per_epoch, 4)
             log.step(done, total, mean_loss, lr, epoch)
             history.append({"step": done, "loss": round(mean_loss, 4), "learning_rate": lr, "epoch": epoch})
+        if interim.due(done, total):
+            # Checkpoint first: a node stopped on this evaluation can resume from exactly here.
+            checkpoint.save(out_dir, model, opt, done, gen, order, history, all_losses)
+            log.evaluation(done, total, interim.metric, interim.score(model))
     log.close()
 
     if cfg["finetuning"] == "lora":

@@ -57,5 +57,13 @@ class TrainerLog:
         self.file.flush()
         print_progress(step, total, loss, epoch)
 
+    def evaluation(self, step, total, metric, value):
+        """An evaluation during training: `eval_<metric>` in the log, `eval_metric`/`eval_value` in the progress line."""
+        line = {"current_steps": step, "total_steps": total, f"eval_{metric}": value,
+                "elapsed_time": fmt_duration(time.time() - self.start)}
+        self.file.write(json.dumps(line) + "\n")
+        self.file.flush()
+        print_line({"step": step, "total": total, "eval_metric": metric, "eval_value": value})
+
     def close(self):
         self.file.close()

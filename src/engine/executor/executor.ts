@@ -8,7 +8,7 @@ import type { Backend, StageJob } from '../backends/backend';
 import { dataCacheKey } from '../dataFiles';
 import { configHash, recipeHash, normalizeTrain, type Experiment } from '../experiment';
 import { diffConfigs, type NodeConfig } from '../spec/configPaths';
-import type { JsonObject, ReuseSettings } from '../spec/types';
+import type { EarlyStoppingSettings, JsonObject, ReuseSettings } from '../spec/types';
 import { formatProblem, SpecError } from '../spec/validate';
 import type { NodeResult, StageName } from '../tree/events';
 import type { TreeNode } from '../tree/tree';
@@ -19,6 +19,7 @@ import { fileSha256, readMetrics } from './metrics';
 import { trainerDataPolicy } from '../dataPolicy';
 import { LineSplitter, parseProgressLine, renderProgressLines, type StageProgress } from './progress';
 import { sleep } from '../util/sleep';
+import { RungMonitor, type StopDecision } from './rungMonitor';
 
 export interface ExecutorOptions {
   reuse: ReuseSettings;
@@ -30,6 +31,8 @@ export interface ExecutorOptions {
   env?: Record<string, string>;
   /** Wall-clock limit of one stage (ms); default: trex.yaml `compute.stage_timeout_minutes`, else 24 h. */
   stageTimeoutMs?: number;
+  /** search.early_stopping: training nodes below a rung's threshold are stopped (rungMonitor.ts). */
+  earlyStopping?: EarlyStoppingSettings;
 }
 
 /** A stage that runs longer than this (and no limit was set) is stopped and its node fails. */
@@ -37,7 +40,15 @@ export const DEFAULT_STAGE_TIMEOUT_MS = 24 * 3600_000;
 /** Polls in a row that find no job (its run folder gone) before the stage is given up. */
 const MISSING_POLLS = 3;
 
-export type NodeOutcome = 'succeeded' | 'failed' | 'interrupted';
+export type NodeOutcome = 'succeeded' | 'failed' | 'interrupted' | 'stopped';
+
+interface StageRun {
+  exitCode: number;
+  wallMs: number;
+  reason?: string;
+  /** The rung monitor stopped the job (train stage). */
+  stopped?: StopDecision;
+}
 
 class Interrupted extends Error {}
 
@@ -46,12 +57,15 @@ const TAIL_LINES = 30;
 
 export class NodeExecutor {
   private preparing = new Map<string, Promise<void>>();
+  private readonly rungs: RungMonitor | undefined;
 
   constructor(
     private readonly exp: Experiment,
     private readonly backend: Backend,
     private readonly opts: ExecutorOptions,
-  ) {}
+  ) {
+    this.rungs = opts.earlyStopping?.enabled ? new RungMonitor(exp, opts.earlyStopping) : undefined;
+  }
 
   async run(id: string, signal: AbortSignal): Promise<NodeOutcome> {
     const exp = this.exp;
@@ -100,6 +114,9 @@ export class NodeExecutor {
       const warm = this.opts.reuse.warm_start ? await this.warmStartSource(node, config, dataKey) : undefined;
       const train = resolveTrain(config.train);
       if (warm) train[warm.tail.key] = warm.tail.extra;
+      // Rungs need evaluations during training: at min_steps' multiples unless the config sets its own.
+      if (this.rungs && train.eval_steps === null) train.eval_steps = this.opts.earlyStopping!.min_steps;
+      const resumeStep = node.resumeStep;
       const seal = new RunFolderSeal(exp.dir);
       seal.write([
         { path: `${runDir}/task.json`, content: JSON.stringify(taskJson, null, 2) },
@@ -113,7 +130,7 @@ export class NodeExecutor {
       // Stage commands per train.yaml `framework`; a config that cannot run fails here, in setup.
       // The runner re-checks every file source against this on the training machine.
       const dataEnv = { TREX_DATA_POLICY: JSON.stringify(trainerDataPolicy(exp.spec, config.recipe, exp.tree.ancestry(id).flatMap((n) => n.changes))) };
-      const stages = planNodeStages({ nodeId: id, runDir, dataDir, spec: exp.spec, recipe: config.recipe, train, warmFrom: warm?.parent });
+      const stages = planNodeStages({ nodeId: id, runDir, dataDir, spec: exp.spec, recipe: config.recipe, train, warmFrom: warm?.parent, resumeStep });
       seal.write(stages.files);
 
       // 1. Prepare data (or reuse the cached copy made by any node with the same recipe).
@@ -152,6 +169,10 @@ export class NodeExecutor {
           label: `${id} train`,
         }, signal, seal);
         computeMs += r.wallMs;
+        if (r.stopped) {
+          exp.emit({ type: 'node_stopped_early', id, ...r.stopped, computeMs });
+          return 'stopped';
+        }
         if (r.exitCode !== 0) return this.fail(id, 'train', r.exitCode, computeMs, t0, r.reason);
       }
       if (warm) savedMs += warm.savedMs;
@@ -193,6 +214,7 @@ export class NodeExecutor {
         dataCacheHit,
         dataKey,
         warmStartFrom: stages.warmStart?.from,
+        ...(resumeStep !== undefined ? { resumedFromStep: resumeStep } : {}),
       };
       exp.emit({ type: 'node_result', id, result });
       return 'succeeded';
@@ -236,7 +258,7 @@ export class NodeExecutor {
     return typeof minutes === 'number' && Number.isFinite(minutes) && minutes > 0 ? minutes * 60_000 : DEFAULT_STAGE_TIMEOUT_MS;
   }
 
-  private async runStage(id: string, stage: StageName, job: StageJob, signal: AbortSignal, seal: RunFolderSeal): Promise<{ exitCode: number; wallMs: number; reason?: string }> {
+  private async runStage(id: string, stage: StageName, job: StageJob, signal: AbortSignal, seal: RunFolderSeal): Promise<StageRun> {
     const logFile = this.logPath(id, stage);
     mkdirSync(join(logFile, '..'), { recursive: true });
     let status = await this.backend.poll(job);
@@ -260,6 +282,9 @@ export class NodeExecutor {
     const pollMs = this.opts.pollMs ?? this.backend.pollIntervalMs ?? 50;
     // Secrets are masked in the copy (same length, so `offset` also counts what a resume re-reads).
     const logMask = new LogMask();
+    // Decided on the evaluations the log holds, whenever they are read: a job that already ended
+    // is stopped at the same rung as one still running, so the outcome does not depend on speed.
+    let stopped: StopDecision | undefined;
     const write = (bytes: Buffer) => {
       if (bytes.length === 0) return;
       appendFileSync(logFile, bytes);
@@ -268,6 +293,9 @@ export class NodeExecutor {
         if (p) {
           Object.assign(progress, p);
           this.opts.onProgress?.({ ...progress });
+          if (stage === 'train' && !stopped && this.rungs && p.step !== undefined && p.evalMetric !== undefined && p.evalValue !== undefined) {
+            stopped = this.rungs.observe(id, p.step, p.evalMetric, p.evalValue) ?? undefined;
+          }
         }
       }
     };
@@ -299,6 +327,10 @@ export class NodeExecutor {
       await drain().catch((e: unknown) => {
         if (existsSync(this.exp.nodeDir(id))) throw e;
       });
+      if (stopped) {
+        await this.backend.cancel(job).catch(() => undefined);
+        break;
+      }
       status = await this.backend.poll(job);
       if (status.where) progress.where = status.where;
       if (status.state === 'exited' || status.state === 'lost') break;
@@ -324,6 +356,7 @@ export class NodeExecutor {
       return { exitCode: -1, wallMs, reason: gaveUp };
     }
     await drainAll();
+    if (stopped) return { exitCode: -1, wallMs, stopped };
     await this.backend.fetchResults(job);
     const exitCode = status.state === 'exited' ? (status.exitCode ?? -1) : -1;
     // Provenance of the result: the metrics exactly as the evaluate stage left them.

@@ -31,6 +31,7 @@ export function renderHf(ctx: StageContext, t: LlmTrain, gpus: number, notes: st
     seed: t.seed,
     report_to: reportTo(ctx),
     tensorboard_dir: frameworkTensorboardDir(ctx),
+    eval_steps: t.eval_steps,
     notes,
   };
   const script = ['{runner}/trex_llm.py', 'train', '--task', paths.taskJson, '--config', configPath, '--data', ctx.dataDir, '--out', paths.ckpt, ...(warmFrom ? ['--init-adapter', warmFrom] : [])];

@@ -21,6 +21,8 @@ type TrainCore = {
   lr_scheduler: 'cosine' | 'linear' | 'constant';
   max_seq_len: number;
   seed: number;
+  /** Steps between evaluations during training (micro: task metric + resumable checkpoint; hf: eval loss); null: none. */
+  eval_steps: number | null;
 };
 
 /** The micro trainer (CPU, tiny GPT): no precision, accumulation, checkpointing or DPO. */
@@ -51,6 +53,7 @@ export const TRAIN_DEFAULTS: { micro: Omit<MicroTrain, 'framework'>; llm: Omit<L
     lr_scheduler: 'cosine',
     max_seq_len: 96,
     seed: 0,
+    eval_steps: null,
   },
   llm: {
     method: 'sft',
@@ -69,6 +72,7 @@ export const TRAIN_DEFAULTS: { micro: Omit<MicroTrain, 'framework'>; llm: Omit<L
     precision: 'bf16',
     dpo_beta: 0.1,
     seed: 0,
+    eval_steps: null,
   },
 };
 
@@ -92,6 +96,7 @@ function core(train: JsonObject, d: TrainCore): TrainCore {
     lr_scheduler: str(train.lr_scheduler, d.lr_scheduler),
     max_seq_len: num(train.max_seq_len, d.max_seq_len),
     seed: num(train.seed, d.seed),
+    eval_steps: typeof train.eval_steps === 'number' ? train.eval_steps : d.eval_steps,
   };
 }
 
@@ -103,7 +108,7 @@ export function resolveTrain(train: JsonObject): ResolvedTrain {
   const framework = typeof train.framework === 'string' ? train.framework : 'micro';
   if (!isLlmFramework(framework)) return { framework: 'micro', ...core(train, TRAIN_DEFAULTS.micro) };
   const d = TRAIN_DEFAULTS.llm;
-  const { method, finetuning, learning_rate, epochs, max_steps, batch_size, lora, warmup_ratio, weight_decay, lr_scheduler, max_seq_len, seed } = core(train, d);
+  const { method, finetuning, learning_rate, epochs, max_steps, batch_size, lora, warmup_ratio, weight_decay, lr_scheduler, max_seq_len, seed, eval_steps } = core(train, d);
   // In the schema's order, so the rendered train.json reads like train.yaml.
   return {
     framework,
@@ -123,6 +128,7 @@ export function resolveTrain(train: JsonObject): ResolvedTrain {
     precision: str(train.precision, d.precision),
     dpo_beta: num(train.dpo_beta, d.dpo_beta),
     seed,
+    eval_steps,
   };
 }
 

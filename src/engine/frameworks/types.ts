@@ -66,6 +66,8 @@ export interface StageContext {
   train: ResolvedTrain;
   /** Parent node whose checkpoint the train stage continues (the executor checked canWarmStart). */
   warmFrom?: string;
+  /** Continue this node's own training checkpoint saved at this step (an evaluation during training) after an early stop. */
+  resumeStep?: number;
 }
 
 /** A node config the framework cannot run, with the reason the node fails with (stage 'setup'). */

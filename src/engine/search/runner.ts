@@ -85,6 +85,7 @@ export class Search {
       threads: opts.threads ?? 1,
       pollMs: opts.pollMs,
       onProgress: opts.onProgress,
+      earlyStopping: this.settings.early_stopping,
     });
   }
 

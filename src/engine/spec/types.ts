@@ -53,6 +53,14 @@ export interface ReuseSettings {
   warm_start: boolean;
 }
 
+/** `search.early_stopping`: ASHA-style rungs (src/engine/search/rungs.ts). */
+export interface EarlyStoppingSettings {
+  enabled: boolean;
+  rungs: number;
+  reduction_factor: number;
+  min_steps: number;
+}
+
 export interface SearchSettings {
   policy: PolicyName;
   exploration: number;
@@ -66,6 +74,7 @@ export interface SearchSettings {
   frozen: string[];
   /** Seeds each finalist is measured over at the end (1: no re-runs); see search/finalPick.ts. */
   final_seeds: number;
+  early_stopping: EarlyStoppingSettings;
 }
 
 export interface Budget {
@@ -92,9 +101,10 @@ export interface TaskSpec {
   data_sources?: JsonObject[];
   compute?: { backend?: string; python?: string; remote_dir?: string; [key: string]: Json | undefined };
   budget?: Budget;
-  search?: Partial<Omit<SearchSettings, 'widening' | 'reuse'>> & {
+  search?: Partial<Omit<SearchSettings, 'widening' | 'reuse' | 'early_stopping'>> & {
     widening?: Partial<SearchSettings['widening']>;
     reuse?: Partial<ReuseSettings>;
+    early_stopping?: Partial<EarlyStoppingSettings>;
   };
   proposer?: 'offline' | 'llm';
   /** Where model-proposed data sources may come from besides data/ (src/engine/dataPolicy.ts). */
@@ -123,5 +133,11 @@ export function searchSettings(spec: TaskSpec): SearchSettings {
     approval: s.approval ?? false,
     frozen: s.frozen ?? [],
     final_seeds: s.final_seeds ?? 3,
+    early_stopping: {
+      enabled: s.early_stopping?.enabled ?? false,
+      rungs: s.early_stopping?.rungs ?? 3,
+      reduction_factor: s.early_stopping?.reduction_factor ?? 3,
+      min_steps: s.early_stopping?.min_steps ?? 20,
+    },
   };
 }

@@ -1,7 +1,8 @@
 // The events of the experiment's append-only log (tree.jsonl). The tree is a fold over them.
 import type { JsonObject } from '../spec/types';
 
-export const NODE_STATUSES = ['draft', 'awaiting_approval', 'pending', 'running', 'succeeded', 'failed', 'cancelled', 'rejected'] as const;
+/** `stopped`: stopped early at a rung (search.early_stopping); it keeps a partial result and can be resumed. */
+export const NODE_STATUSES = ['draft', 'awaiting_approval', 'pending', 'running', 'succeeded', 'failed', 'cancelled', 'rejected', 'stopped'] as const;
 export type NodeStatus = (typeof NODE_STATUSES)[number];
 export type StageName = 'prepare' | 'train' | 'evaluate';
 export const STAGES: readonly StageName[] = ['prepare', 'train', 'evaluate'];
@@ -31,8 +32,29 @@ export interface NodeResult {
   /** The prepared data's key (recipe + content of the files it reads): reuse needs the same data. */
   dataKey?: string;
   warmStartFrom?: string;
+  /** The step training continued from when the node was resumed after an early stop. */
+  resumedFromStep?: number;
   tokens?: number;
   costUsd?: number;
+}
+
+/** A metric measured during training at a rung's step (the first evaluation at or after it). */
+export interface RungValue {
+  rung: number;
+  step: number;
+  metric: string;
+  value: number;
+}
+
+/**
+ * Why a node was stopped early, with its partial result: the last intermediate metric, which is
+ * never a node's result (selection, best and the final pick only see full results).
+ */
+export interface EarlyStop extends RungValue {
+  threshold: number;
+  /** How many values (the node's and its peers') were ranked at the rung. */
+  of: number;
+  computeMs: number;
 }
 
 interface Base {
@@ -60,6 +82,9 @@ export type TreeEvent = Base &
     | { type: 'node_result'; id: string; result: NodeResult }
     | { type: 'node_failed'; id: string; stage: StageName | 'setup'; reason: string; logTail: string; computeMs?: number; wallMs?: number }
     | { type: 'node_pruned'; id: string; pruned: boolean }
+    | ({ type: 'node_rung'; id: string } & RungValue)
+    | ({ type: 'node_stopped_early'; id: string; reason: string } & EarlyStop)
+    | { type: 'node_resumed'; id: string; step: number; by: FieldSetter }
     | { type: 'node_edited'; id: string; file: string; configHash: string; recipeHash: string; changes?: EdgeChange[]; by?: FieldSetter }
     | { type: 'search_started'; policy: string; budget: JsonObject; pid: number }
     | { type: 'search_stopped'; reason: string }
@@ -88,7 +113,7 @@ export interface ExpansionChosenEvent {
 export type ResearchTrigger = 'plateau' | 'failure_class';
 
 /** Every event type, for the reader that checks lines from disk (the compiler keeps it complete). */
-export const EVENT_TYPES = ['experiment_created', 'node_created', 'node_status', 'stage_finished', 'node_result', 'node_failed', 'node_pruned', 'node_edited', 'search_started', 'search_stopped', 'proposal_dropped', 'usage', 'expansion_chosen', 'research_refreshed'] as const satisfies readonly TreeEvent['type'][];
+export const EVENT_TYPES = ['experiment_created', 'node_created', 'node_status', 'stage_finished', 'node_result', 'node_failed', 'node_pruned', 'node_rung', 'node_stopped_early', 'node_resumed', 'node_edited', 'search_started', 'search_stopped', 'proposal_dropped', 'usage', 'expansion_chosen', 'research_refreshed'] as const satisfies readonly TreeEvent['type'][];
 type MissingEventType = Exclude<TreeEvent['type'], (typeof EVENT_TYPES)[number]>;
 // Fails to compile when an event type is added to the union but not to EVENT_TYPES.
 const EVENT_TYPES_COMPLETE: MissingEventType extends never ? true : never = true;

@@ -3,7 +3,7 @@
 import { isPlainObject } from '../util/isPlainObject';
 import { EVENT_TYPES, NODE_ORIGINS, NODE_STATUSES, STAGES, STEP_KINDS } from './events';
 import { isFieldSetter } from './provenance';
-import type { EdgeChange, NodeOrigin, NodeResult, NodeStatus, StageName, StepKind, TreeEvent } from './events';
+import type { EarlyStop, EdgeChange, NodeOrigin, NodeResult, NodeStatus, RungValue, StageName, StepKind, TreeEvent } from './events';
 
 /** Every node id the engine creates (forks included) is `n` and digits; anything else is hostile. */
 export const NODE_ID_RE = /^n\d{1,12}$/;
@@ -48,6 +48,12 @@ export interface TreeNode {
   metricsSha256?: string;
   /** Each time llm-uct chose this node for expansion: the kind of step and the reason. */
   expansions?: { kind?: StepKind; reason: string; fallback: boolean; shortlist: string[]; t: number }[];
+  /** The metric at each rung this run reached (search.early_stopping). */
+  rungs: RungValue[];
+  /** Set when the run was stopped early; kept (as history) when it is resumed. */
+  earlyStop?: EarlyStop & { reason: string };
+  /** Set while a resumed node waits to continue training from its checkpoint at this step. */
+  resumeStep?: number;
 }
 
 export class ExperimentTree {
@@ -131,6 +137,14 @@ export class ExperimentTree {
       case 'node_pruned':
         if (typeof e.pruned !== 'boolean') return 'pruned is not a boolean';
         return needNode();
+      case 'node_rung':
+      case 'node_stopped_early':
+        if (!isNum(e.rung) || !isNum(e.step) || !isStr(e.metric) || !isNum(e.value)) return `${e.type} needs a numeric rung, step and value and a metric name`;
+        if (e.type === 'node_stopped_early' && (!isNum(e.threshold) || !isNum(e.of) || !isNum(e.computeMs) || !isStr(e.reason))) return 'node_stopped_early has a field of the wrong type';
+        return needNode();
+      case 'node_resumed':
+        if (!isNum(e.step) || !isFieldSetter(e.by)) return 'node_resumed needs a numeric step and who resumed it';
+        return needNode();
       case 'node_edited':
         if (!isStr(e.configHash) || !isStr(e.recipeHash) || (e.changes !== undefined && !changesOk(e.changes)) || (e.by !== undefined && !isFieldSetter(e.by))) return 'node_edited has a field of the wrong type';
         return needNode();
@@ -180,6 +194,7 @@ export class ExperimentTree {
           proposer: e.proposer,
           stagesDone: [],
           stageMs: {},
+          rungs: [],
         };
         this.nodes.set(e.id, node);
         if (parent) parent.children.push(e.id);
@@ -195,10 +210,10 @@ export class ExperimentTree {
         if (e.status === 'pending' || e.status === 'running') {
           n.failure = undefined;
           if (e.status === 'pending') {
-            n.stagesDone = [];
-            n.stageMs = {};
-            n.metricsSha256 = undefined;
-            n.result = undefined;
+            this.clearRun(n);
+            n.rungs = [];
+            n.earlyStop = undefined;
+            n.resumeStep = undefined;
           }
         }
         break;
@@ -216,23 +231,41 @@ export class ExperimentTree {
         const n = this.nodes.get(e.id);
         if (!n) break;
         n.result = e.result;
-        n.status = 'succeeded';
-        n.stage = undefined;
-        n.updatedAt = e.t;
+        this.setStatus(n, 'succeeded', e.t);
         break;
       }
       case 'node_failed': {
         const n = this.nodes.get(e.id);
         if (!n) break;
         n.failure = { stage: e.stage, reason: e.reason, logTail: e.logTail, computeMs: e.computeMs ?? 0 };
-        n.status = 'failed';
-        n.stage = undefined;
-        n.updatedAt = e.t;
+        this.setStatus(n, 'failed', e.t);
         break;
       }
       case 'node_pruned': {
         const n = this.nodes.get(e.id);
         if (n) n.pruned = e.pruned;
+        break;
+      }
+      case 'node_rung': {
+        const n = this.nodes.get(e.id);
+        if (n) n.rungs = [...n.rungs.filter((r) => r.rung !== e.rung), { rung: e.rung, step: e.step, metric: e.metric, value: e.value }];
+        break;
+      }
+      case 'node_stopped_early': {
+        const n = this.nodes.get(e.id);
+        if (!n) break;
+        n.earlyStop = { rung: e.rung, step: e.step, metric: e.metric, value: e.value, threshold: e.threshold, of: e.of, computeMs: e.computeMs, reason: e.reason };
+        this.setStatus(n, 'stopped', e.t);
+        break;
+      }
+      case 'node_resumed': {
+        const n = this.nodes.get(e.id);
+        if (!n) break;
+        // Rung values and the early stop stay: they describe the steps the checkpoint already holds.
+        this.clearRun(n);
+        n.failure = undefined;
+        n.resumeStep = e.step;
+        this.setStatus(n, 'pending', e.t);
         break;
       }
       case 'node_edited': {
@@ -265,6 +298,21 @@ export class ExperimentTree {
       default:
         break;
     }
+  }
+
+  /** A status reached between stages (a result, a failure, a stop, a resume). */
+  private setStatus(n: TreeNode, status: NodeStatus, t: number): void {
+    n.status = status;
+    n.stage = undefined;
+    n.updatedAt = t;
+  }
+
+  /** Forgets a run's stages and result before the node runs again. */
+  private clearRun(n: TreeNode): void {
+    n.stagesDone = [];
+    n.stageMs = {};
+    n.metricsSha256 = undefined;
+    n.result = undefined;
   }
 
   get(id: string): TreeNode {
@@ -324,14 +372,16 @@ export class ExperimentTree {
   runsSpent(): number {
     let runs = 0;
     for (const n of this.nodes.values()) {
-      if ((n.status === 'succeeded' && !n.result?.reusedFrom) || n.status === 'failed') runs++;
+      // A run stopped early trained too (part of the way): it counts as a run.
+      if ((n.status === 'succeeded' && !n.result?.reusedFrom) || n.status === 'failed' || n.status === 'stopped') runs++;
     }
     return runs;
   }
 
   computeMsSpent(): number {
     let ms = 0;
-    for (const n of this.nodes.values()) ms += n.result?.computeMs ?? n.failure?.computeMs ?? 0;
+    // A resumed node's compute before its early stop is in its earlyStop record, not in its result.
+    for (const n of this.nodes.values()) ms += (n.result?.computeMs ?? n.failure?.computeMs ?? 0) + (n.earlyStop?.computeMs ?? 0);
     return ms;
   }
 

@@ -10,7 +10,7 @@ import type { ExperimentSession } from '../experiments/experimentSession';
 import { TreePanel } from '../panel/treePanel';
 import type { Services } from '../services';
 
-const RAN = new Set(['succeeded', 'failed', 'cancelled', 'running']);
+const RAN = new Set(['succeeded', 'failed', 'cancelled', 'stopped', 'running']);
 
 export function onNodeFileChanged(s: Services, session: ExperimentSession, id: string, fsPath: string): void {
   const node = session.experiment.tree.nodes.get(id);

@@ -5,7 +5,7 @@ import { statSync } from 'node:fs';
 import { getPath, NODE_FILES, type Experiment, type Json, type SearchKnob } from '../../engine';
 import type { KnobAxis, KnobTable, NodeStatusView } from '../../../webview/protocol';
 
-const FINISHED = new Set<NodeStatusView>(['succeeded', 'failed', 'cancelled']);
+const FINISHED = new Set<NodeStatusView>(['succeeded', 'failed', 'cancelled', 'stopped']);
 
 export function knobAxis(knob: SearchKnob): KnobAxis {
   const numeric = knob.range !== undefined || (knob.values !== undefined && knob.values.every((v) => typeof v === 'number'));

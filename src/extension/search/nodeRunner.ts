@@ -2,7 +2,7 @@
 // running. The node goes straight from queued to running in one synchronous step, so a running
 // search never picks it up as well.
 import * as vscode from 'vscode';
-import { NodeExecutor, queueNode, searchSettings, threadsPerSlot, type NodeStatus } from '../../engine';
+import { NodeExecutor, queueNode, searchSettings, threadsPerSlot, type NodeOutcome, type NodeStatus } from '../../engine';
 import type { ExperimentSession } from '../experiments/experimentSession';
 import { readSettings } from '../settings';
 import { createBackendFor } from './backendFor';
@@ -62,7 +62,7 @@ export class NodeRunner implements vscode.Disposable {
     await Promise.all([...this.runs.entries()].filter(([k]) => k.startsWith(session.dir + '\0')).map(([, r]) => r.done));
   }
 
-  private track(session: ExperimentSession, id: string, outcome: Promise<'succeeded' | 'failed' | 'interrupted'>, controller: AbortController): Promise<void> {
+  private track(session: ExperimentSession, id: string, outcome: Promise<NodeOutcome>, controller: AbortController): Promise<void> {
     return Promise.resolve(
       vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `TREX: running ${id}`, cancellable: true }, async (progress, token) => {
         token.onCancellationRequested(() => controller.abort());
@@ -86,7 +86,7 @@ export class NodeRunner implements vscode.Disposable {
     );
   }
 
-  private report(session: ExperimentSession, id: string, result: 'succeeded' | 'failed' | 'interrupted'): void {
+  private report(session: ExperimentSession, id: string, result: NodeOutcome): void {
     const n = session.experiment.tree.nodes.get(id);
     if (result === 'succeeded' && n?.result) {
       void vscode.window.showInformationMessage(`TREX: ${id} finished — ${session.experiment.spec.metric.name} ${n.result.score.toFixed(4)}${n.result.reusedFrom ? ` (same config as ${n.result.reusedFrom}, result reused)` : ''}`);

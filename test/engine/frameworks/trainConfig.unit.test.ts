@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import trainSchema from '../../../schemas/train.schema.json';
-import { normalizeTrain } from '../../../src/engine/experiment';
+import { configHash, normalizeTrain } from '../../../src/engine/experiment';
+import type { TaskSpec } from '../../../src/engine/spec/types';
 import { resolveTrain, TRAIN_DEFAULTS } from '../../../src/engine/frameworks';
 
 test('a train.yaml with only learning_rate takes its framework family defaults', () => {
@@ -37,7 +38,8 @@ test('the schema states the defaults of the table', () => {
   for (const [key, prop] of Object.entries(props)) {
     if (key === 'framework' || key === 'learning_rate' || key === 'lora') continue;
     if ('default' in prop) {
-      assert.deepEqual(llm[key], prop.default, `${key}: schema default vs the LLM default`);
+      assert.ok(key in llm || key in micro, `${key}: a default in the schema is a default of the table`);
+      if (key in llm) assert.deepEqual(llm[key], prop.default, `${key}: schema default vs the LLM default`);
       if (key in micro) assert.deepEqual(micro[key], prop.default, `${key}: schema default vs the micro default`);
     } else {
       assert.ok(prop.description?.includes(`Default: ${String(micro[key])} for micro`), `${key}: the schema tells the micro default ${String(micro[key])}`);
@@ -46,4 +48,13 @@ test('the schema states the defaults of the table', () => {
   }
   const lora = (props.lora as Prop).description ?? '';
   for (const d of [TRAIN_DEFAULTS.micro.lora, TRAIN_DEFAULTS.llm.lora]) assert.ok(lora.includes(`rank ${d.rank}, alpha ${d.alpha}, dropout ${d.dropout}`), lora);
+});
+
+test('eval_steps is resolved for micro and left out of a node\'s identity (it does not change the trained model)', () => {
+  assert.equal((resolveTrain({ learning_rate: 0.003 }) as { eval_steps: unknown }).eval_steps, null);
+  assert.equal((resolveTrain({ learning_rate: 0.003, eval_steps: 10 }) as { eval_steps: unknown }).eval_steps, 10);
+  const spec = { base_model: 'micro-gpt', task: { kind: 'micro', generator: 'addition' }, evaluation: {} } as unknown as TaskSpec;
+  const recipe = { sources: [] };
+  assert.equal(configHash(spec, { recipe, train: { learning_rate: 0.003 } }), configHash(spec, { recipe, train: { learning_rate: 0.003, eval_steps: 10 } }));
+  assert.notEqual(configHash(spec, { recipe, train: { learning_rate: 0.003 } }), configHash(spec, { recipe, train: { learning_rate: 0.001 } }));
 });

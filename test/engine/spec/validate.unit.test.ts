@@ -64,6 +64,21 @@ test("trex.yaml's llm block is checked by the shipped schema, with file, line an
   assert.match(typo.message, /unknown field 'enabeld'/);
 });
 
+test("search.early_stopping is checked with file, line and field", () => {
+  const spec = readFileSync(join(ROOT, 'examples', 'addition', 'trex.yaml'), 'utf8');
+  const line = spec.split('\n').findIndex((l) => l.startsWith('search:')) + 1;
+  const text = spec.replace(/^search: \{/m, 'search: {early_stopping: {enabled: true, reduction_factor: 1, min_step: 10}, ');
+  const found = problems(text, 'trex', 'trex.yaml');
+  const factor = found.find((p) => p.field === 'search.early_stopping.reduction_factor');
+  assert.ok(factor, JSON.stringify(found));
+  assert.equal(factor.line, line);
+  assert.match(factor.message, />= 2/);
+  const typo = found.find((p) => p.field === 'search.early_stopping.min_step');
+  assert.ok(typo, JSON.stringify(found));
+  assert.match(typo.message, /unknown field 'min_step'/);
+  assert.deepEqual(problems(['learning_rate: 0.01', 'eval_steps: 0', ''].join('\n'), 'train').map((p) => [p.field, p.line]), [['eval_steps', 2]]);
+});
+
 test('YAML syntax errors are reported with their line, not a stack trace', () => {
   const text = ['learning_rate: 0.01', 'epochs: [1, 2', 'seed: 0', ''].join('\n');
   const ps = problems(text, 'train');

@@ -48,10 +48,22 @@ class HfScriptTests(unittest.TestCase):
                "max_steps": 6, "batch_size": 8, "max_seq_len": 64, "precision": "bf16", "gradient_checkpointing": True,
                "lora": {"rank": 4, "alpha": 8, "dropout": 0.0, "target": "all"}, "notes": ["a note from rendering"],
                "epochs": 1, "gradient_accumulation_steps": 1, "warmup_ratio": 0.0, "weight_decay": 0.0,
-               "lr_scheduler": "cosine", "dpo_beta": 0.1, "seed": 0, "report_to": "none", "tensorboard_dir": None}
+               "lr_scheduler": "cosine", "dpo_beta": 0.1, "seed": 0, "report_to": "none", "tensorboard_dir": None,
+               "eval_steps": None}
         doc.update(cfg)
         write_json(os.path.join(self.dir, f"{name}.cfg.json"), doc)
         return self.cli("train", "--task", "task.json", "--config", f"{name}.cfg.json", "--data", data, "--out", f"ckpt-{name}")
+
+    def test_eval_loss_during_training_reaches_progress_and_log(self):
+        self.prepare("evl", recipe_doc())
+        r = self.train("evl", "data-evl", eval_steps=2)
+        progress = [json.loads(l[len("TREX_PROGRESS "):]) for l in r.stdout.splitlines() if l.startswith("TREX_PROGRESS ")]
+        evals = [p for p in progress if "eval_value" in p]
+        self.assertEqual([p["step"] for p in evals], [2, 4, 6])
+        self.assertTrue(all(p["eval_metric"] == "loss" and p["eval_value"] > 0 and p["total"] == 6 for p in evals), evals)
+        with open(os.path.join(self.dir, "ckpt-evl", "trainer_log.jsonl")) as f:
+            logged = [json.loads(l) for l in f if "eval_loss" in l]
+        self.assertEqual([l["current_steps"] for l in logged], [2, 4, 6])
 
     def test_lora_sft_then_evaluate(self):
         self.prepare("sft", recipe_doc())

@@ -11,6 +11,7 @@ RENDERED = {
     "lora": {"rank": 16, "alpha": 32, "dropout": 0.05, "target": "all"}, "warmup_ratio": 0.03, "weight_decay": 0,
     "lr_scheduler": "cosine", "max_seq_len": 2048, "precision": "bf16", "dpo_beta": 0.1, "seed": 0, "notes": [],
     "report_to": "none", "tensorboard_dir": None,
+    "eval_steps": None,
 }
 
 
