@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { detectIsolation, runConfined, type Isolation } from '../../src/engine/sandbox';
 import { cleanupTempDirs, tempDir } from '../engine/llm/helpers';
+import { survivors } from '../helpers/survivors';
 
 after(() => cleanupTempDirs());
 
@@ -90,12 +91,7 @@ for (const kind of kinds) {
     assert.equal(r.timedOut, true);
     assert.notEqual(r.exitCode, 0);
     assert.ok(existsSync(join(nodeDir, 'work', 'started')), 'it ran before it was killed');
-    const { execFileSync } = await import('node:child_process');
-    const left = () => execFileSync('ps', ['-eo', 'stat=,args='], { encoding: 'utf8' }).split('\n').filter((l) => l.trim().endsWith(marker) && !l.trim().startsWith('Z'));
-    // The kernel kills a namespace's processes when its init dies, but reaps them asynchronously:
-    // wait for that to finish (bounded) instead of reading `ps` at one instant.
-    for (let i = 0; i < 100 && left().length > 0; i++) await new Promise((done) => setTimeout(done, 100));
-    assert.deepEqual(left(), [], 'no forked process survives');
+    assert.deepEqual(await survivors(marker), [], 'no forked process survives');
   });
 }
 

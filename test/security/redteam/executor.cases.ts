@@ -2,7 +2,6 @@
 // (reading ~/.ssh, printing the environment, opening sockets, forking, filling the disk, faking
 // results), and symbolic links in the node folder.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Experiment } from '../../../src/engine';
@@ -12,6 +11,7 @@ import { newExperiment, tempDir, testConfig } from '../../engine/llm/helpers';
 import { testBackend } from '../../engine/llm/testBackend';
 import { assertNoSecret, assertNoSecretUnder, countingServer, plantSecrets, SSH_KEY_TEXT } from './common';
 import { hostile } from './table';
+import { survivors } from '../../helpers/survivors';
 
 const WIDE = ['python3', 'bash', 'sh', 'curl', 'ls', 'cat', 'wc', 'grep', 'head', 'tail', 'env'];
 const argvCases: [string, string[]][] = [
@@ -84,9 +84,9 @@ hostile('confined script', 'opens a socket to a loopback server', async () => {
 hostile('confined script', 'fetches a URL (no network at all)', () => confinedCase(['python3', '-c', 'import urllib.request\ntry:\n    urllib.request.urlopen("http://example.com", timeout=3); print("FETCHED")\nexcept Exception as e: print("refused", type(e).__name__)'], (out) => assert.ok(!out.includes('FETCHED'))), noIsolation);
 hostile('confined script', 'forks many blocking processes: all killed at the time limit', async () => {
   const mark = `${90000 + (process.pid % 9999)}`;
-  await confinedCase(['bash', '-c', `for i in $(seq 1 64); do sleep ${mark} & done; echo forked; wait`], (out) => {
+  await confinedCase(['bash', '-c', `for i in $(seq 1 64); do sleep ${mark} & done; echo forked; wait`], async (out) => {
     assert.match(out, /timed out .* \(killed\)/);
-    const left = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => l.trim() === `sleep ${mark}`);
+    const left = await survivors(`sleep ${mark}`);
     assert.equal(left.length, 0, `${left.length} forked processes survived`);
   }, 2);
 }, noIsolation);
