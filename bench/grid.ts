@@ -17,6 +17,7 @@ import {
   type TaskSpec,
 } from '../src/engine';
 import { hashJson } from '../src/engine/spec/hash';
+import { parseProgressLine } from '../src/engine/executor/progress';
 import type { JsonObject } from '../src/engine/spec/types';
 
 export interface GridEntry {
@@ -27,6 +28,16 @@ export interface GridEntry {
   prepareMs: number;
   trainMs: number;
   evaluateMs: number;
+  /** Evaluations during training (when the grid's train config sets eval_steps), in step order. */
+  steps?: IntermediateEval[];
+  /** The training run's last step: a run stopped at step s cost s / totalSteps of trainMs. */
+  totalSteps?: number;
+}
+
+export interface IntermediateEval {
+  step: number;
+  metric: string;
+  value: number;
 }
 
 export interface GridTable {
@@ -57,6 +68,19 @@ export function gridConfigs(spec: TaskSpec): NodeConfig[] {
 
 export function specHashOf(spec: TaskSpec): string {
   return hashJson({ task: spec.task as JsonObject, evaluation: spec.evaluation, base: spec.baseline as unknown as JsonObject, space: spec.search_space as unknown as JsonObject[], base_model: spec.base_model });
+}
+
+/** The evaluations during training and the last step, from a train log's progress lines. */
+export function intermediateEvals(trainLog: string): Pick<GridEntry, 'steps' | 'totalSteps'> {
+  const steps: IntermediateEval[] = [];
+  let totalSteps: number | undefined;
+  for (const line of trainLog.split('\n')) {
+    const p = parseProgressLine(line);
+    if (!p) continue;
+    if (p.total !== undefined) totalSteps = p.total;
+    if (p.step !== undefined && p.evalMetric !== undefined && p.evalValue !== undefined) steps.push({ step: p.step, metric: p.evalMetric, value: p.evalValue });
+  }
+  return steps.length > 0 && totalSteps !== undefined ? { steps, totalSteps } : {};
 }
 
 const nothing: Proposer = { name: 'none', propose: async () => ({ proposals: [], dropped: [] }) };
@@ -106,6 +130,7 @@ export async function loadOrComputeGrid(exampleDir: string, cacheDir: string, wo
       prepareMs: prepareByRecipe.get(n.recipeHash) ?? 0,
       trainMs: n.stageMs.train ?? 0,
       evaluateMs: n.stageMs.evaluate ?? 0,
+      ...intermediateEvals(readFileSync(exp.nodePath(n.id, 'logs', 'train.log'), 'utf8')),
     });
   }
   exp.close();

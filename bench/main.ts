@@ -40,12 +40,17 @@ async function main(): Promise<void> {
   const images: string[] = [];
   const started = Date.now();
 
-  const specOf = (t: string) => readFileSync(join(examplesDir(), t, 'trex.yaml'), 'utf8');
-  // The efficiency grids are the micro examples (an exhaustive grid of the LLM examples would
-  // train for hours); their tables are cached in bench/results/grid/.
-  const allTasks = readdirSync(examplesDir())
+  // The efficiency grids: the micro examples and the benchmark's own larger grids in bench/grids/
+  // (an exhaustive grid of the LLM examples would train for hours); their tables are cached in
+  // bench/results/grid/.
+  const benchGridsDir = join(packageRoot(), 'bench', 'grids');
+  const taskDir = (t: string) => (existsSync(join(benchGridsDir, t, 'trex.yaml')) ? join(benchGridsDir, t) : join(examplesDir(), t));
+  const specOf = (t: string) => readFileSync(join(taskDir(t), 'trex.yaml'), 'utf8');
+  const microExamples = readdirSync(examplesDir())
     .filter((n) => existsSync(join(examplesDir(), n, 'trex.yaml')) && /^base_model:\s*micro-gpt\s*$/m.test(specOf(n)))
     .sort();
+  const benchGrids = readdirSync(benchGridsDir).filter((n) => existsSync(join(benchGridsDir, n, 'trex.yaml'))).sort();
+  const allTasks = [...microExamples, ...benchGrids];
   const tasks = quick ? allTasks.filter((t) => t === 'addition') : allTasks;
 
   if (only.has('store')) {
@@ -55,7 +60,7 @@ async function main(): Promise<void> {
   if (only.has('efficiency')) {
     log(`efficiency: ${tasks.join(', ')}`);
     const tables = [];
-    for (const t of tasks) tables.push({ name: t, specText: specOf(t), table: await loadOrComputeGrid(join(examplesDir(), t), gridDir, work, log) });
+    for (const t of tasks) tables.push({ name: t, specText: specOf(t), table: await loadOrComputeGrid(taskDir(t), gridDir, work, log) });
     const eff = await benchEfficiency(tables, quick ? 3 : 20, 16, log);
     rows.push(...eff.rows);
     for (const c of eff.charts) {
