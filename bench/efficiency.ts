@@ -18,6 +18,9 @@ export interface SearchTrace {
   curve: number[];
   pickTest: number;
   computeMs: number;
+  /** After each training run (stopped early or not): compute spent so far and the normalized best. */
+  points: { computeMs: number; best: number }[];
+  stoppedEarly: number;
 }
 
 /** Replays write many small synced files: on a RAM disk when there is one (10× faster than a busy disk). */
@@ -25,7 +28,7 @@ function scratchDir(): string {
   return existsSync('/dev/shm') && process.env.TMPDIR === undefined ? '/dev/shm' : tmpdir();
 }
 
-export async function traceSearch(specText: string, table: GridTable, policy: PolicyName, seed: number, runs: number, settings: Partial<SearchSettings> = {}, selection?: SelectionPolicy, proposer: Proposer = new OfflineProposer()): Promise<SearchTrace> {
+export async function traceSearch(specText: string, table: GridTable, policy: PolicyName, seed: number, runs: number, settings: Partial<SearchSettings> = {}, selection?: SelectionPolicy, proposer: Proposer = new OfflineProposer(), computeBudgetMs?: number): Promise<SearchTrace> {
   const dir = join(mkdtempSync(join(scratchDir(), 'trex-bench-eff-')), 'exp');
   initExperiment(dir, specText);
   const exp = Experiment.open(dir);
@@ -39,15 +42,21 @@ export async function traceSearch(specText: string, table: GridTable, policy: Po
         return e;
       },
       exp.spec.metric.name,
+      // Early stopping needs the runs' evaluations during training.
+      { steps: settings.early_stopping?.enabled === true },
     );
+    const normalizeUtility = utilityNormalizer(table, exp.tree.goal);
     const utilities: number[] = [];
+    const points: SearchTrace['points'] = [];
     const off = exp.onEvent((e) => {
       if (e.type === 'node_result' && !e.result.reusedFrom) utilities.push(exp.tree.utility(e.result.score));
-      if (e.type === 'node_failed') utilities.push(-Infinity);
+      if (e.type === 'node_failed' || e.type === 'node_stopped_early') utilities.push(-Infinity);
+      if ((e.type === 'node_result' && !e.result.reusedFrom) || e.type === 'node_failed' || e.type === 'node_stopped_early') {
+        points.push({ computeMs: exp.tree.computeMsSpent(), best: normalizeUtility(Math.max(...utilities)) });
+      }
     });
-    await new Search(exp, { backend, proposer, policy, selection, seed, budget: { max_runs: runs }, settings: { ...settings, final_seeds: 1, reuse: { dedupe: true, data_cache: true, warm_start: false } }, writeInsights: false }).run(new AbortController().signal);
+    await new Search(exp, { backend, proposer, policy, selection, seed, budget: { max_runs: runs, ...(computeBudgetMs !== undefined ? { max_compute_hours: computeBudgetMs / 3_600_000 } : {}) }, settings: { ...settings, final_seeds: 1, reuse: { dedupe: true, data_cache: true, warm_start: false } }, writeInsights: false }).run(new AbortController().signal);
     off();
-    const normalizeUtility = utilityNormalizer(table, exp.tree.goal);
     const curve: number[] = [];
     let best = -Infinity;
     for (let i = 0; i < runs; i++) {
@@ -55,7 +64,7 @@ export async function traceSearch(specText: string, table: GridTable, policy: Po
       curve.push(normalizeUtility(best));
     }
     const pick = exp.tree.best();
-    return { policy, seed, curve, pickTest: pick?.result?.testScore ?? NaN, computeMs: exp.tree.computeMsSpent() };
+    return { policy, seed, curve, pickTest: pick?.result?.testScore ?? NaN, computeMs: exp.tree.computeMsSpent(), points, stoppedEarly: [...exp.tree.nodes.values()].filter((n) => n.earlyStop).length };
   } finally {
     exp.close();
     rmSync(join(dir, '..'), { recursive: true, force: true });

@@ -8,7 +8,8 @@ import { join, resolve } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { examplesDir, packageRoot } from '../src/engine';
 import { benchEfficiency } from './efficiency';
-import { loadOrComputeGrid } from './grid';
+import { loadOrComputeGrid, type GridTable } from './grid';
+import { benchEarlyStopping } from './earlyStopping';
 import { loadUserGrid } from './userGrid';
 import { benchOverhead, benchReuse } from './live';
 import { lineChartSvg, writeChart } from './plot';
@@ -20,7 +21,7 @@ import { benchPackage } from './package';
 import { benchFrameworks } from './frameworks';
 import { benchTokens } from './tokens';
 
-const SECTIONS = ['store', 'efficiency', 'reuse', 'engine', 'frameworks', 'ssh', 'webview', 'package', 'tokens', 'gpu'] as const;
+const SECTIONS = ['store', 'efficiency', 'early-stopping', 'reuse', 'engine', 'frameworks', 'ssh', 'webview', 'package', 'tokens', 'gpu'] as const;
 type Section = (typeof SECTIONS)[number];
 
 async function main(): Promise<void> {
@@ -57,16 +58,22 @@ async function main(): Promise<void> {
     log('store: synthetic 10,000-node experiment');
     rows.push(...(await benchStore(quick)));
   }
+  const tables: { name: string; specText: string; table: GridTable }[] = [];
+  if (only.has('efficiency') || only.has('early-stopping')) {
+    for (const t of tasks) tables.push({ name: t, specText: specOf(t), table: await loadOrComputeGrid(taskDir(t), gridDir, work, log) });
+  }
   if (only.has('efficiency')) {
     log(`efficiency: ${tasks.join(', ')}`);
-    const tables = [];
-    for (const t of tasks) tables.push({ name: t, specText: specOf(t), table: await loadOrComputeGrid(taskDir(t), gridDir, work, log) });
     const eff = await benchEfficiency(tables, quick ? 3 : 20, 16, log);
     rows.push(...eff.rows);
     for (const c of eff.charts) {
       const files = await writeChart(join(outDir, c.name), lineChartSvg(c.title, 'training runs', 'regret (1 − normalized best)', c.series, [0, 1]));
       images.push(...files.filter((f) => f.endsWith('.png')));
     }
+  }
+  if (only.has('early-stopping')) {
+    log('early stopping: replay under a compute budget, with and without, next to Optuna\'s pruners');
+    rows.push(...(await benchEarlyStopping(tables, quick ? 3 : 20, log)));
   }
   if (only.has('reuse')) {
     log('reuse: live searches with reuse on and off');

@@ -55,6 +55,27 @@ function parseSteps(v: unknown, where: string): StepMetrics[] {
   });
 }
 
+/**
+ * The evaluations early stopping replays: the task metric when the steps carry it, else eval_loss,
+ * else the first metric; `total_steps` says what share of train_s a run stopped at a step cost.
+ */
+function replayableSteps(steps: StepMetrics[], totalSteps: unknown, metric: string, where: string): Pick<GridEntry, 'steps' | 'totalSteps'> {
+  if (steps.length === 0) return {};
+  if (typeof totalSteps !== 'number' || !Number.isInteger(totalSteps) || totalSteps < 1) throw new Error(`${where}.total_steps must be a positive integer when the row has steps (the run's last step)`);
+  const names = Object.keys(steps[0].metrics);
+  const name = names.includes(metric) ? metric : names.includes('eval_loss') ? 'eval_loss' : names[0];
+  if (name === undefined) throw new Error(`${where}.steps[0].metrics is empty`);
+  return {
+    totalSteps,
+    steps: steps.map((s, i) => {
+      const value = s.metrics[name];
+      if (value === undefined) throw new Error(`${where}.steps[${i}].metrics has no "${name}" (every step needs the metric of the first)`);
+      if (s.step > totalSteps) throw new Error(`${where}.steps[${i}].step ${s.step} is past total_steps ${totalSteps}`);
+      return { step: s.step, metric: name, value };
+    }),
+  };
+}
+
 function readSpec(specText: string): TaskSpec {
   const dir = join(mkdtempSync(join(tmpdir(), 'trex-user-grid-')), 'exp');
   try {
@@ -96,8 +117,13 @@ export function loadUserGrid(dir: string): UserGrid {
     if (typeof trainS !== 'number' || !(trainS >= 0)) throw new Error(`${where}.train_s must be a non-negative number of seconds`);
     const hash = configHash(spec, config);
     if (byHash.has(hash)) throw new Error(`${where}: the same configuration appears twice`);
-    byHash.set(hash, { hash, config, score: metrics[metric], testScore: test?.[metric] ?? NaN, prepareMs: 0, trainMs: trainS * 1000, evaluateMs: 0 });
-    if (row.steps !== undefined) steps.set(hash, parseSteps(row.steps, where));
+    const entry: GridEntry = { hash, config, score: metrics[metric], testScore: test?.[metric] ?? NaN, prepareMs: 0, trainMs: trainS * 1000, evaluateMs: 0 };
+    if (row.steps !== undefined) {
+      const rowSteps = parseSteps(row.steps, where);
+      steps.set(hash, rowSteps);
+      Object.assign(entry, replayableSteps(rowSteps, row.total_steps, metric, where));
+    }
+    byHash.set(hash, entry);
   });
   const entries: GridEntry[] = [];
   const missing: string[] = [];

@@ -23,6 +23,12 @@ export interface MemoryStageAnswer {
   /** Folders to create (a checkpoint). */
   dirs?: string[];
   log?: string;
+  /**
+   * Log lines written while the job runs, at virtual times within `ms`: each poll reveals the next
+   * one, so a reader can act mid-run (the rung monitor cancels a training job); a cancel ends the
+   * job at the virtual time of the last revealed entry. `log` follows when the job ends.
+   */
+  timeline?: { atMs: number; log: string }[];
 }
 
 /** Answers a stage; a promise keeps the job running until it settles (tests gate lifetimes this way). */
@@ -31,6 +37,10 @@ export type MemoryStageFn = (stage: MemoryStage) => MemoryStageAnswer | Promise<
 interface MemoryJob {
   status: JobStatus;
   log: Buffer;
+  /** Timeline entries not yet revealed, and what ends the job after them. */
+  pending?: { atMs: number; log: string }[];
+  end?: { ms: number; exitCode: number; log: string };
+  revealedMs?: number;
 }
 
 export class MemoryBackend implements Backend {
@@ -64,6 +74,11 @@ export class MemoryBackend implements Backend {
       }
       const startedAtMs = entry.status.startedAtMs ?? this.clock;
       this.clock = Math.max(this.clock, startedAtMs + (a.ms ?? 0));
+      if (a.timeline?.length) {
+        entry.pending = [...a.timeline];
+        entry.end = { ms: a.ms ?? 0, exitCode: a.exitCode ?? 0, log: a.log ?? '' };
+        return;
+      }
       entry.log = Buffer.from(a.log ?? '');
       entry.status = { state: 'exited', exitCode: a.exitCode ?? 0, startedAtMs, finishedAtMs: startedAtMs + (a.ms ?? 0), where: this.name };
     };
@@ -73,7 +88,20 @@ export class MemoryBackend implements Backend {
   }
 
   async poll(job: StageJob): Promise<JobStatus> {
-    return this.jobs.get(job.runDir)?.status ?? { state: 'none' };
+    const entry = this.jobs.get(job.runDir);
+    if (!entry) return { state: 'none' };
+    if (entry.status.state === 'running' && entry.end) {
+      const next = entry.pending?.shift();
+      if (next) {
+        entry.log = Buffer.concat([entry.log, Buffer.from(next.log)]);
+        entry.revealedMs = next.atMs;
+      } else {
+        const startedAtMs = entry.status.startedAtMs ?? this.clock;
+        entry.log = Buffer.concat([entry.log, Buffer.from(entry.end.log)]);
+        entry.status = { state: 'exited', exitCode: entry.end.exitCode, startedAtMs, finishedAtMs: startedAtMs + entry.end.ms, where: this.name };
+      }
+    }
+    return entry.status;
   }
 
   async readLog(job: StageJob, offset: number, maxBytes: number): Promise<Buffer> {
@@ -84,7 +112,11 @@ export class MemoryBackend implements Backend {
 
   async cancel(job: StageJob): Promise<void> {
     const entry = this.jobs.get(job.runDir);
-    if (entry?.status.state === 'running') entry.status = { ...entry.status, state: 'exited', exitCode: 143, finishedAtMs: this.clock };
+    if (entry?.status.state !== 'running') return;
+    // A timeline job ends where the reader saw it last; a plain one at the clock.
+    const finishedAtMs = entry.end ? (entry.status.startedAtMs ?? this.clock) + (entry.revealedMs ?? 0) : this.clock;
+    entry.pending = [];
+    entry.status = { ...entry.status, state: 'exited', exitCode: 143, finishedAtMs };
   }
 
   async reset(job: StageJob): Promise<void> {

@@ -329,6 +329,8 @@ export class NodeExecutor {
       });
       if (stopped) {
         await this.backend.cancel(job).catch(() => undefined);
+        // The backend's own start and end times, when it has them, measure what the stopped run cost.
+        status = await this.backend.poll(job).catch(() => status);
         break;
       }
       status = await this.backend.poll(job);
