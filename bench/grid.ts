@@ -113,7 +113,7 @@ export async function loadOrComputeGrid(exampleDir: string, cacheDir: string, wo
       if (done % 10 === 0) log(`    ${done}/${configs.length}`);
     }
   });
-  await new Search(exp, { backend, proposer: nothing, parallel: 2, threads: 1, budget: { max_runs: configs.length }, settings: { final_seeds: 1, reuse: { dedupe: true, data_cache: true, warm_start: false } }, writeInsights: false }).run(new AbortController().signal);
+  await new Search(exp, { backend, proposer: nothing, parallel: 2, threads: 1, budget: { max_runs: configs.length, max_compute_hours: Infinity }, settings: { final_seeds: 1, reuse: { dedupe: true, data_cache: true, warm_start: false } }, writeInsights: false }).run(new AbortController().signal);
   off();
   const entries: GridEntry[] = [];
   const prepareByRecipe = new Map<string, number>();

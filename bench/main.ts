@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { examplesDir, packageRoot } from '../src/engine';
 import { benchEfficiency } from './efficiency';
 import { loadOrComputeGrid, type GridTable } from './grid';
-import { benchEarlyStopping } from './earlyStopping';
+import { benchEarlyStopping, hasIntermediateEvals } from './earlyStopping';
 import { loadUserGrid } from './userGrid';
 import { benchOverhead, benchReuse } from './live';
 import { lineChartSvg, writeChart } from './plot';
@@ -147,7 +147,10 @@ async function benchUserGrid(dir: string, quick: boolean): Promise<void> {
   const outDir = join(dir, 'bench-results');
   mkdirSync(outDir, { recursive: true });
   const seeds = quick ? 3 : 20;
-  const eff = await benchEfficiency([{ name: grid.name, specText: grid.specText, table: grid.table }], seeds, 16, log);
+  const task = { name: grid.name, specText: grid.specText, table: grid.table };
+  const eff = await benchEfficiency([task], seeds, 16, log);
+  // Rows with per-step metrics also replay early stopping against Optuna's pruners.
+  if (hasIntermediateEvals(grid.table)) eff.rows.push(...(await benchEarlyStopping([task], seeds, log)));
   const images: string[] = [];
   for (const c of eff.charts) images.push(...(await writeChart(join(outDir, c.name), lineChartSvg(c.title, 'training runs', 'regret (1 − normalized best)', c.series, [0, 1]))).filter((f) => f.endsWith('.png')));
   const report = [

@@ -94,7 +94,8 @@ def run_compute(spec, rows, sampler_name, pruner_name, seed):
     spent, best, points = 0.0, None, []
     prepared, completed = set(), {}
     asks = 0
-    while spent < spec["budget_ms"] and asks < 20 * spec["max_runs"] and len(points) < spec["max_runs"]:
+    # Ends when the budget is spent, the run limit reached, or every configuration completed.
+    while spent < spec["budget_ms"] and asks < 5 * spec["max_runs"] and len(points) < spec["max_runs"] and len(completed) < len(rows):
         asks += 1
         trial = study.ask()
         key = tuple(trial.suggest_categorical(f"k{i}", c) for i, c in enumerate(choices))
