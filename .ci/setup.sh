@@ -2,7 +2,7 @@
 # Installs what TREX needs on Debian/Ubuntu, skipping what is already there.
 #   .ci/setup.sh demo    python3-torch + OpenBLAS, node modules, build
 #   .ci/setup.sh tests   the above plus the test tools (OpenSSH server, Chromium, SLURM, code-server) and .venv-tracking
-#   .ci/setup.sh bench   the same tools, for the benchmarks, and Optuna in .venv-bench
+#   .ci/setup.sh bench   the same tools, for the benchmarks; tests and bench install Optuna in .venv-bench
 # Every mode also makes the trainer venv .venv-trainer (trainer/requirements.txt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -85,7 +85,8 @@ bench_venv() {
   echo "$bench_hash" > .venv-bench/.trex-requirements.sha256
 }
 bench_hash=$(sha256sum bench/requirements.txt | cut -d' ' -f1)
-if [ "$mode" = bench ] && [ "$(cat .venv-bench/.trex-requirements.sha256 2>/dev/null)" != "$bench_hash" ]; then
+# The tests run the Optuna driver too (test/bench/optunaPruners.test.ts).
+if [ "$mode" != demo ] && [ "$(cat .venv-bench/.trex-requirements.sha256 2>/dev/null)" != "$bench_hash" ]; then
   in_background "the benchmark environment in .venv-bench (bench/requirements.txt)" bench_venv
 fi
 

@@ -76,8 +76,8 @@ async function main(): Promise<void> {
     rows.push(...(await benchEarlyStopping(tables, quick ? 3 : 20, log)));
   }
   if (only.has('reuse')) {
-    log('reuse: live searches with reuse on and off');
-    rows.push(...(await benchReuse(specOf('addition'), 'addition', quick ? 6 : 12, log)));
+    log('reuse: live searches with reuse (and early stopping) on and off');
+    rows.push(...(await benchReuse(specOf('addition-mix'), 'addition-mix', quick ? 6 : 12, log)));
   }
   if (only.has('engine')) {
     log('engine: overhead and slot utilization');

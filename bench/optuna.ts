@@ -42,7 +42,7 @@ function driverInput(specText: string, table: GridTable): DriverInput {
   return { spec, knobs, valuesOf, baseline: { values: onGrid(baseValues) ? baseValues : null, score: table.entries[0].score } };
 }
 
-function runDriver(input: object, task: string): unknown {
+export function runDriver(input: object, task: string): unknown {
   const driver = join(packageRoot(), 'bench', 'optuna_driver.py');
   const r = spawnSync(benchPython(), [driver], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, OMP_NUM_THREADS: '1' } });
   if (r.status !== 0) throw new Error(`optuna driver failed on ${task} (exit ${r.status}): ${(r.stderr ?? '').slice(-2000)}`);
