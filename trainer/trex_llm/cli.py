@@ -27,6 +27,8 @@ def _parser():
     s.add_argument("--out", required=True, help="the trainer's output dir")
     s.add_argument("--note", action="append", default=[])
     s.add_argument("--logging-steps", type=int, default=1)
+    s.add_argument("--eval-data", default=None, help="the prepared validation.jsonl, when the config evaluates during training")
+    s.add_argument("--eval-rows", default=None, help="where to write the examples it evaluates on (with --eval-data)")
     s.add_argument("cmd", nargs=argparse.REMAINDER)
     s = add_command(sub, "lm-eval", "run lm-evaluation-harness and convert its results (--results: lm-eval --output_path)",
                     ("task", "results", "out"), ("predictions",))
@@ -48,7 +50,10 @@ def run(args):
 
     if args.command == "launch":
         from .launch import launch
-        return launch(args.framework, args.out, _command(args), args.note, args.logging_steps)
+        if bool(args.eval_data) != bool(args.eval_rows):
+            from trex_protocol.errors import InputError
+            raise InputError("eval-rows", "--eval-data and --eval-rows go together")
+        return launch(args.framework, args.out, _command(args), args.note, args.logging_steps, args.eval_data, args.eval_rows)
     if args.command == "peek-source":
         import json
         from .peek import peek_source

@@ -12,7 +12,7 @@ import time
 from .chat import IGNORE, encode_pair
 from trex_protocol.errors import InputError
 from trex_protocol.files import fresh_dir, read_jsonl, write_json_atomic
-from trex_protocol.progress import TrainerLog
+from .train_progress import eval_examples, progress_callback
 
 
 class SftCollator:
@@ -32,32 +32,6 @@ class SftCollator:
         return {"input_ids": ids, "labels": labels, "attention_mask": mask}
 
 
-def _progress_callback(out_dir):
-    from transformers import TrainerCallback
-
-    class Progress(TrainerCallback):
-        log = None
-
-        def on_train_begin(self, args, state, control, **kwargs):
-            if state.is_world_process_zero:
-                self.log = TrainerLog(out_dir)
-
-        def on_log(self, args, state, control, logs=None, **kwargs):
-            if self.log is None or not logs or "loss" not in logs:
-                return
-            extra = {k: round(float(v), 4) for k, v in logs.items() if k == "grad_norm" and v is not None}
-            self.log.step(state.global_step, state.max_steps, logs["loss"], logs.get("learning_rate"), state.epoch, extra)
-
-        def on_evaluate(self, args, state, control, metrics=None, **kwargs):
-            if self.log is not None and metrics and "eval_loss" in metrics:
-                self.log.evaluation(state.global_step, state.max_steps, "loss", round(float(metrics["eval_loss"]), 4))
-
-        def on_train_end(self, args, state, control, **kwargs):
-            if self.log is not None:
-                self.log.close()
-    return Progress()
-
-
 def _load_rows(data_dir, method):
     rows = read_jsonl(os.path.join(data_dir, "train.jsonl"))
     if not rows:
@@ -67,17 +41,11 @@ def _load_rows(data_dir, method):
     return rows
 
 
-# The eval loss during training reads a fixed slice of the validation set, so it stays cheap.
-EVAL_ROWS = 64
-
-
 def _eval_items(tokenizer, data_dir, cfg):
     """Validation pairs for the eval loss every `eval_steps` (SFT only; none when eval_steps is null)."""
-    path = os.path.join(data_dir, "validation.jsonl")
-    if not cfg["eval_steps"] or cfg["method"] != "sft" or not os.path.exists(path):
+    if not cfg["eval_steps"] or cfg["method"] != "sft":
         return None
-    # Validation rows carry the expected answer as `reference` (a string for answer tasks).
-    rows = [r for r in read_jsonl(path) if isinstance(r.get("reference"), str)][:EVAL_ROWS]
+    rows = eval_examples(os.path.join(data_dir, "validation.jsonl"))
     return [encode_pair(tokenizer, r["prompt"], r["reference"], cfg["max_seq_len"]) for r in rows] or None
 
 
@@ -158,7 +126,7 @@ def train(task, cfg, data_dir, out_dir, init_adapter=None):
         per_device_eval_batch_size=cfg["batch_size"],
     )
     trainer = trainer_class(model=model, args=args, train_dataset=items, eval_dataset=eval_items, data_collator=collator,
-                            callbacks=[_progress_callback(out_dir)])
+                            callbacks=[progress_callback(out_dir)])
     result = trainer.train()
     trainer.save_model(out_dir)
     if main_process:

@@ -15,8 +15,8 @@ import threading
 import time
 
 from trex_protocol.errors import InputError
-from trex_protocol.files import fresh_dir, write_json_atomic
-from trex_protocol.progress import TrainerLog, print_progress
+from trex_protocol.files import fresh_dir, write_json_atomic, write_jsonl_atomic
+from trex_protocol.progress import TrainerLog, print_evaluation, print_progress
 
 KNOWN_TOOLS = {"llamafactory-cli": "llamafactory", "trl": "trl", "accelerate": "accelerate", "torchrun": "torch"}
 TAIL_INTERVAL_S = 1.0
@@ -62,7 +62,8 @@ def _number(value):
 
 
 class LogTail(threading.Thread):
-    """Follows LLaMA-Factory's trainer_log.jsonl by byte offset, holding back a partial last line."""
+    """Follows LLaMA-Factory's trainer_log.jsonl by byte offset, holding back a partial last line.
+    A row with `eval_loss` (its evaluation during training) becomes an evaluation progress line."""
 
     def __init__(self, path):
         super().__init__(daemon=True)
@@ -90,7 +91,11 @@ class LogTail(threading.Thread):
                 doc = json.loads(line)
             except json.JSONDecodeError:
                 continue
-            if isinstance(doc, dict) and "current_steps" in doc:  # the last row has no loss but ends the count
+            if not isinstance(doc, dict) or "current_steps" not in doc:
+                continue
+            if isinstance(doc.get("eval_loss"), (int, float)):  # an evaluation during training (eval_strategy: steps)
+                print_evaluation(doc["current_steps"], doc.get("total_steps"), "loss", round(float(doc["eval_loss"]), 4))
+            else:  # the last row has no loss but ends the count
                 print_progress(doc["current_steps"], doc.get("total_steps"), doc.get("loss"), doc.get("epoch"))
 
 
@@ -125,6 +130,31 @@ def check_trl_version(found):
                                       f"upgrade it ({sys.executable} -m pip install 'trl>=0.23') or pick another train.framework")
 
 
+def _config_at(command):
+    """Where the rendered config is in a TRL (`--config X`) or LLaMA-Factory (`train X.yaml`) command, or None."""
+    i = command.index("--config") + 1 if "--config" in command else next(
+        (k for k, a in enumerate(command) if a.endswith((".yaml", ".yml"))), None)
+    return i if i is not None and i < len(command) else None
+
+
+def _load_config(command, i):
+    import yaml
+    with open(command[i], encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+def _with_resolved(command, i, doc, comment=None):
+    """`command` pointing at `doc` written as `<name>.resolved.yaml` next to the rendered config."""
+    import yaml
+    path = command[i]
+    resolved = path if path.endswith(".resolved.yaml") else os.path.splitext(path)[0] + ".resolved.yaml"
+    with open(resolved, "w", encoding="utf-8") as f:
+        if comment:
+            f.write(f"# {comment}\n")
+        yaml.safe_dump(doc, f, sort_keys=False)
+    return command[:i] + [resolved] + command[i + 1:], resolved
+
+
 def adapt_trl_config(command):
     """The rendered TRL config says `warmup_ratio`, which transformers 5 deprecated (a float
     `warmup_steps` in [0, 1) is a ratio there) and later removed; TRL then forwards the unknown
@@ -134,55 +164,72 @@ def adapt_trl_config(command):
     if "--config" not in command or (_transformers_major() or 0) < 5:
         return command
     i = command.index("--config") + 1
-    path = command[i]
-    import yaml
-    with open(path, encoding="utf-8") as f:
-        doc = yaml.safe_load(f)
+    doc = _load_config(command, i)
     if not isinstance(doc, dict) or "warmup_ratio" not in doc:
         return command
     ratio = doc.pop("warmup_ratio")
     if ratio:
         doc["warmup_steps"] = float(ratio)
-    resolved = os.path.splitext(path)[0] + ".resolved.yaml"
-    with open(resolved, "w", encoding="utf-8") as f:
-        f.write(f"# {os.path.basename(path)} for the installed transformers (>= 5): warmup_ratio -> warmup_steps\n")
-        yaml.safe_dump(doc, f, sort_keys=False)
+    name = os.path.basename(command[i])
+    command, resolved = _with_resolved(command, i, doc, f"{name} for the installed transformers (>= 5): warmup_ratio -> warmup_steps")
     print(f"note: transformers >= 5 on this machine: warmup_ratio {ratio} passed as warmup_steps ({resolved})", flush=True)
-    return command[:i] + [resolved] + command[i + 1:]
+    return command
 
 
 def resolve_config_model(command):
     """A reserved base_model (hf_models.TINY_MODEL) in the rendered TRL / LLaMA-Factory config
     becomes the local folder it names, in `<name>.resolved.yaml` next to the rendered one."""
-    i = command.index("--config") + 1 if "--config" in command else next(
-        (k for k, a in enumerate(command) if a.endswith((".yaml", ".yml"))), None)
-    if i is None or i >= len(command):
+    i = _config_at(command)
+    if i is None:
         return command
-    import yaml
     from .hf_models import resolve_base_model
-    path = command[i]
-    with open(path, encoding="utf-8") as f:
-        doc = yaml.safe_load(f)
+    doc = _load_config(command, i)
     name = doc.get("model_name_or_path") if isinstance(doc, dict) else None
     if not isinstance(name, str) or resolve_base_model(name) == name:
         return command
     doc["model_name_or_path"] = resolve_base_model(name)
-    resolved = path if path.endswith(".resolved.yaml") else os.path.splitext(path)[0] + ".resolved.yaml"
-    with open(resolved, "w", encoding="utf-8") as f:
-        yaml.safe_dump(doc, f, sort_keys=False)
+    command, resolved = _with_resolved(command, i, doc)
     print(f"note: base_model {name} is {doc['model_name_or_path']} ({resolved})", flush=True)
-    return command[:i] + [resolved] + command[i + 1:]
+    return command
 
 
-def launch(framework, out_dir, command, notes, logging_steps):
+# The keys of a rendered config that turn on evaluation during training (TRL's and LLaMA-Factory's).
+EVAL_KEYS = ("eval_dataset", "eval_strategy", "eval_steps", "per_device_eval_batch_size")
+
+
+def set_up_evaluation(framework, command, eval_data, eval_rows, via_compat):
+    """Writes the validation examples the framework evaluates on during training (train_progress.py:
+    the first EVAL_ROWS of `eval_data` with a text answer, shaped like training rows) to `eval_rows`,
+    which LLaMA-Factory's dataset_info.json names and trl_compat.py takes as TRL's eval set. With
+    no such example, or a TRL outside this python (its script cannot take the file), the config's
+    evaluation keys are dropped, with a note, and the run trains without evaluations."""
+    from .train_progress import eval_chat_rows
+    rows = eval_chat_rows(eval_data)
+    if rows and (framework == "llamafactory" or via_compat):
+        write_jsonl_atomic(eval_rows, rows)
+        return command + (["--trex_eval_data", eval_rows] if framework == "trl" else [])
+    why = f"{eval_data} has no example with a text answer" if not rows else f"{command[0]} is not TRL beside {sys.executable}"
+    print(f"note: no evaluations during training: {why}", flush=True)
+    i = _config_at(command)
+    doc = _load_config(command, i) if i is not None else None
+    if not isinstance(doc, dict):
+        return command
+    return _with_resolved(command, i, {k: v for k, v in doc.items() if k not in EVAL_KEYS}, f"without evaluations during training ({why})")[0]
+
+
+def launch(framework, out_dir, command, notes, logging_steps, eval_data=None, eval_rows=None):
+    """`eval_data`: the prepared validation.jsonl, when the rendered config evaluates during training;
+    `eval_rows`: where the examples it evaluates on are written (set_up_evaluation)."""
     for note in notes:
         print(f"note: {note}", flush=True)
     command = [resolve_tool(command[0])] + command[1:]
     if framework == "trl":
         command = adapt_trl_config(command)
     command = resolve_config_model(command)
+    via_compat = False
     if framework == "trl":
         if os.path.basename(command[0]) == "trl" and os.path.dirname(command[0]) == os.path.dirname(sys.executable):
+            via_compat = True
             check_trl_version(_installed_version("trl"))
             # TRL's CLI in this python's environment: its scripts run under `accelerate launch` through
             # trl_compat.py, which fixes TRL <= 0.24 on transformers 5 in every process and hands
@@ -191,6 +238,8 @@ def launch(framework, out_dir, command, notes, logging_steps):
         elif "--trex_init_adapter" in command:
             raise InputError("framework", f"a warm start runs TRL through trl_compat.py, which needs TRL installed beside "
                                           f"{sys.executable}; {command[0]} is elsewhere")
+    if eval_data:
+        command = set_up_evaluation(framework, command, eval_data, eval_rows, via_compat)
     os.makedirs(out_dir, exist_ok=True)
     if os.environ.get("TENSORBOARD_LOGGING_DIR"):
         fresh_dir(os.environ["TENSORBOARD_LOGGING_DIR"])  # a re-run's event files replace the last run's

@@ -14,6 +14,9 @@ up to TRL 0.28. `--trex_init_adapter DIR` (a warm start) makes the run continue
 the LoRA adapter in DIR instead of a fresh one: TRL's scripts have no option for
 that, so each child hands TRL's trainer that adapter, loaded trainable, as the
 model, and no peft_config (TRL's documented way to train an existing PeftModel).
+`--trex_eval_data FILE` (the launcher's validation examples) is the eval set of a
+config with `eval_strategy: steps`, and each evaluation's loss is reported as
+progress (train_progress.py).
     python3 trl_compat.py dpo --config dpo.yaml --num_processes 2     (parent)
     python3 trl_compat.py --run dpo --config dpo.yaml                 (each child)"""
 import os
@@ -24,6 +27,7 @@ METHODS = ("sft", "dpo")
 # Options of `accelerate launch` that the rendered commands may carry (each with one value).
 LAUNCH_OPTIONS = ("--num_processes", "--config_file", "--main_process_port")
 INIT_ADAPTER = "--trex_init_adapter"
+EVAL_DATA = "--trex_eval_data"
 TRAINERS = {"sft": "SFTTrainer", "dpo": "DPOTrainer"}
 
 
@@ -84,6 +88,32 @@ def continue_adapter(method, adapter_dir):
     setattr(trl, TRAINERS[method], Continued)
 
 
+def evaluate_on(method, rows_path):
+    """TRL's scripts evaluate on their dataset's "test" split, and a `datasets:` list has no place for
+    a separate eval file: get_dataset, as the script imports it from `trl`, adds the rows in
+    `rows_path` as that split, and TRL's trainer for `method` reports each evaluation's loss through
+    TREX's progress callback (the launcher logs the training steps from TRL's printed dicts)."""
+    import datasets
+    import trl
+    from trex_llm.train_progress import progress_callback
+    from trex_protocol.files import read_jsonl
+    load, base = trl.get_dataset, getattr(trl, TRAINERS[method])
+
+    def get_dataset(mixture):
+        found = load(mixture)
+        found["test"] = datasets.Dataset.from_list(read_jsonl(rows_path)).select_columns(["prompt", "completion"])
+        return found
+
+    class Evaluated(base):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.add_callback(progress_callback(self.args.output_dir, steps=False))
+
+    Evaluated.__name__ = base.__name__
+    trl.get_dataset = get_dataset
+    setattr(trl, TRAINERS[method], Evaluated)
+
+
 def pop_option(args, name):
     """(the value of option `name` or None, `args` without it)."""
     if name not in args:
@@ -133,6 +163,9 @@ def run_child(method, script_args):
     init_adapter, script_args = pop_option(script_args, INIT_ADAPTER)
     if init_adapter:
         continue_adapter(method, init_adapter)
+    eval_data, script_args = pop_option(script_args, EVAL_DATA)
+    if eval_data:
+        evaluate_on(method, eval_data)
     seed_like_trainer(script_args)
     script = os.path.join(os.path.dirname(__import__("trl").__file__), "scripts", f"{method}.py")
     sys.argv = [script] + script_args
@@ -143,6 +176,7 @@ def main(argv):
     # This folder (sys.path[0] for a script) holds modules named like common ones (logs, files, ...).
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
+    sys.path.insert(0, os.path.dirname(here))  # trex_llm and trex_protocol as packages
     if argv[:1] == ["--run"]:
         method, _, script = split_launch_args(argv[1:])
         return run_child(method, script)

@@ -28,6 +28,11 @@ def print_progress(step, total=None, loss=None, epoch=None):
     print_line(doc)
 
 
+def print_evaluation(step, total, metric, value):
+    """An evaluation during training: the engine's rung monitor ranks nodes by these (rungMonitor.ts)."""
+    print_line({"step": step, "total": total, "eval_metric": metric, "eval_value": value})
+
+
 class TrainerLog:
     """Writes LLaMA-Factory style lines to <out>/trainer_log.jsonl and prints progress.
     Appends by default (a resumed run keeps its earlier lines); fresh=True starts the file anew."""
@@ -63,7 +68,7 @@ class TrainerLog:
                 "elapsed_time": fmt_duration(time.time() - self.start)}
         self.file.write(json.dumps(line) + "\n")
         self.file.flush()
-        print_line({"step": step, "total": total, "eval_metric": metric, "eval_value": value})
+        print_evaluation(step, total, metric, value)
 
     def close(self):
         self.file.close()

@@ -4,21 +4,31 @@
 // (FORCE_TORCHRUN=1).
 import { posix } from 'node:path';
 import type { ModelInfo } from './modelInfo';
-import { header, jsonText, localModelInputs, nodePaths, reportTo, trainerLogOutputs, yamlText } from './render';
+import { evaluationDuringTraining, header, jsonText, localModelInputs, nodePaths, reportTo, trainerLogOutputs, yamlText, type DuringTraining } from './render';
 import type { LlmTrain } from './trainConfig';
 import type { RenderedFile, StageContext, TrainCommand } from './types';
 
 export const LLAMAFACTORY_LOGGING_STEPS = 5;
 const DATASET = 'trex_train';
+const EVAL_DATASET = 'trex_eval';
 
-/** dataset_info.json: the data dir's train.jsonl in sharegpt form (chat messages with roles). */
-export function datasetInfo(datasetDir: string, dataDir: string, method: LlmTrain['method']): object {
+/**
+ * dataset_info.json: the data dir's train.jsonl in sharegpt form (chat messages with roles), and the
+ * validation examples it evaluates on during training (`evalRows`, written by the launcher) in the same form.
+ */
+export function datasetInfo(datasetDir: string, dataDir: string, method: LlmTrain['method'], evalRows?: string): object {
   const tags = { role_tag: 'role', content_tag: 'content', user_tag: 'user', assistant_tag: 'assistant', system_tag: 'system' };
   const file_name = posix.relative(datasetDir, `${dataDir}/train.jsonl`);
   if (method === 'dpo') {
     return { [DATASET]: { file_name, formatting: 'sharegpt', ranking: true, columns: { messages: 'prompt', chosen: 'chosen_message', rejected: 'rejected_message' }, tags } };
   }
-  return { [DATASET]: { file_name, formatting: 'sharegpt', columns: { messages: 'messages' }, tags } };
+  const chat = { formatting: 'sharegpt', columns: { messages: 'messages' }, tags };
+  return { [DATASET]: { file_name, ...chat }, ...(evalRows ? { [EVAL_DATASET]: { file_name: posix.relative(datasetDir, evalRows), ...chat } } : {}) };
+}
+
+/** LLaMA-Factory's own evaluation every eval_steps: its eval loss lands in trainer_log.jsonl, which the launcher tails. */
+function evalKeys(during: DuringTraining | null, t: LlmTrain): Record<string, unknown> {
+  return during ? { eval_dataset: EVAL_DATASET, eval_strategy: 'steps', eval_steps: during.steps, per_device_eval_batch_size: t.batch_size } : {};
 }
 
 /**
@@ -40,6 +50,7 @@ export function llamafactoryConfig(ctx: StageContext, t: LlmTrain, model: ModelI
     ...(t.finetuning === 'qlora' ? { quantization_bit: 4, quantization_method: 'bnb' } : {}),
     ...(t.method === 'dpo' ? { pref_beta: t.dpo_beta, pref_loss: 'sigmoid' } : {}),
     dataset: DATASET,
+    ...evalKeys(evaluationDuringTraining(ctx, t, datasetDir), t),
     dataset_dir: datasetDir,
     template: model.llamafactoryTemplate,
     ...(model.llamafactoryTemplate === 'qwen3' ? { enable_thinking: false } : {}),
@@ -72,11 +83,12 @@ export function renderLlamaFactory(ctx: StageContext, t: LlmTrain, model: ModelI
   const dir = paths.frameworkDir('llamafactory');
   const yamlPath = `${dir}/train.yaml`;
   const infoPath = `${dir}/dataset_info.json`;
-  const argv = ['{python}', '{runner}/trex_llm.py', 'launch', '--framework', 'llamafactory', '--out', paths.ckpt, ...notes.flatMap((n) => ['--note', n]), '--', 'llamafactory-cli', 'train', yamlPath];
+  const during = evaluationDuringTraining(ctx, t, dir);
+  const argv = ['{python}', '{runner}/trex_llm.py', 'launch', '--framework', 'llamafactory', '--out', paths.ckpt, ...(during?.launchArgs ?? []), ...notes.flatMap((n) => ['--note', n]), '--', 'llamafactory-cli', 'train', yamlPath];
   return {
     files: [
       { path: yamlPath, content: yamlText(header(ctx, 'LLaMA-Factory training config', notes), llamafactoryConfig(ctx, t, model, dir, warmFrom)) },
-      { path: infoPath, content: jsonText(datasetInfo(dir, ctx.dataDir, t.method)) },
+      { path: infoPath, content: jsonText(datasetInfo(dir, ctx.dataDir, t.method, during?.rows)) },
     ],
     train: { argv, inputs: [yamlPath, infoPath, ...localModelInputs(ctx.spec.base_model)], outputs: trainerLogOutputs(paths.ckpt), env: gpus > 1 ? { FORCE_TORCHRUN: '1' } : {} },
   };

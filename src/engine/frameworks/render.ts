@@ -1,6 +1,7 @@
 // Small helpers shared by the renderers: stable YAML/JSON text and the node's standard paths.
 import { posix } from 'node:path';
 import { stringify } from 'yaml';
+import type { LlmTrain } from './trainConfig';
 import type { StageContext } from './types';
 
 /**
@@ -82,4 +83,23 @@ export function localModelInputs(baseModel: string): string[] {
 
 export function header(ctx: StageContext, what: string, notes: string[]): string[] {
   return [`${what}, rendered by TREX from nodes/${ctx.nodeId}/train.yaml; edit that file, not this one.`, ...notes.map((n) => `note: ${n}`)];
+}
+
+/**
+ * Evaluation during training for TRL and LLaMA-Factory: the eval loss every `eval_steps` on the
+ * validation examples the launcher writes to `<frameworkDir>/eval.jsonl` (trainer/trex_llm/launch.py),
+ * or null. SFT only: the validation split has no rejected answers for a DPO loss.
+ */
+export interface DuringTraining {
+  steps: number;
+  /** The examples the framework evaluates on, as the launcher writes them. */
+  rows: string;
+  /** The launcher's options that write them. */
+  launchArgs: string[];
+}
+
+export function evaluationDuringTraining(ctx: StageContext, t: LlmTrain, frameworkDir: string): DuringTraining | null {
+  if (t.eval_steps === null || t.method !== 'sft') return null;
+  const rows = `${frameworkDir}/eval.jsonl`;
+  return { steps: t.eval_steps, rows, launchArgs: ['--eval-data', `${ctx.dataDir}/validation.jsonl`, '--eval-rows', rows] };
 }

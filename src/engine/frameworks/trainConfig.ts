@@ -21,7 +21,7 @@ type TrainCore = {
   lr_scheduler: 'cosine' | 'linear' | 'constant';
   max_seq_len: number;
   seed: number;
-  /** Steps between evaluations during training (micro: task metric + resumable checkpoint; hf: eval loss); null: none. */
+  /** Steps between evaluations during training (micro: task metric + resumable checkpoint; hf, trl, llamafactory: SFT eval loss on validation examples); null: none. */
   eval_steps: number | null;
 };
 

@@ -3,7 +3,7 @@
 // TRL's script under `accelerate launch` itself (trainer/trex_llm/trl_compat.py), so several GPUs'
 // --num_processes reaches accelerate for `dpo` too (TRL's own `trl dpo` drops it up to TRL 0.28).
 // The config's `dtype` key and `datasets:` list need TRL >= 0.23; the wrapper refuses older ones.
-import { header, localModelInputs, nodePaths, reportTo, trainerLogOutputs, yamlText } from './render';
+import { evaluationDuringTraining, header, localModelInputs, nodePaths, reportTo, trainerLogOutputs, yamlText } from './render';
 import type { LlmTrain } from './trainConfig';
 import type { RenderedFile, StageContext, TrainCommand } from './types';
 
@@ -36,10 +36,17 @@ export function trlConfig(ctx: StageContext, t: LlmTrain): Record<string, unknow
     ...(adapter ? { use_peft: true, lora_r: t.lora.rank, lora_alpha: t.lora.alpha, lora_dropout: t.lora.dropout, lora_target_modules: t.lora.target === 'all' ? 'all-linear' : t.lora.target.split(',') } : {}),
     ...(t.finetuning === 'qlora' ? { load_in_4bit: true, bnb_4bit_quant_type: 'nf4', use_bnb_nested_quant: true } : {}),
     logging_steps: TRL_LOGGING_STEPS,
+    ...evalKeys(ctx, t),
     save_strategy: 'no',
     report_to: reportTo(ctx),
     seed: t.seed,
   };
+}
+
+/** TRL's trainer evaluates the launcher's validation examples (trl_compat.py's --trex_eval_data) every eval_steps. */
+function evalKeys(ctx: StageContext, t: LlmTrain): Record<string, unknown> {
+  const during = evaluationDuringTraining(ctx, t, nodePaths(ctx).frameworkDir('trl'));
+  return during ? { eval_strategy: 'steps', eval_steps: during.steps, per_device_eval_batch_size: t.batch_size } : {};
 }
 
 /**
@@ -50,7 +57,8 @@ export function trlConfig(ctx: StageContext, t: LlmTrain): Record<string, unknow
 export function renderTrl(ctx: StageContext, t: LlmTrain, gpus: number, notes: string[], warmFrom?: string): { files: RenderedFile[]; train: TrainCommand } {
   const paths = nodePaths(ctx);
   const configPath = `${paths.frameworkDir('trl')}/${t.method}.yaml`;
-  const launcher = ['{python}', '{runner}/trex_llm.py', 'launch', '--framework', 'trl', '--out', paths.ckpt, '--logging-steps', String(TRL_LOGGING_STEPS), ...notes.flatMap((n) => ['--note', n]), '--'];
+  const evalArgs = evaluationDuringTraining(ctx, t, paths.frameworkDir('trl'))?.launchArgs ?? [];
+  const launcher = ['{python}', '{runner}/trex_llm.py', 'launch', '--framework', 'trl', '--out', paths.ckpt, '--logging-steps', String(TRL_LOGGING_STEPS), ...evalArgs, ...notes.flatMap((n) => ['--note', n]), '--'];
   const argv = [...launcher, 'trl', t.method, '--config', configPath, ...(warmFrom ? ['--trex_init_adapter', warmFrom] : []), ...(gpus > 1 ? ['--num_processes', String(gpus)] : [])];
   return {
     files: [{ path: configPath, content: yamlText(header(ctx, `TRL ${t.method} config`, notes), trlConfig(ctx, t)) }],

@@ -33,6 +33,9 @@ const CASES: Case[] = [
   { name: 'trl-sft-full', spec: llmSpec(), train: train({ framework: 'trl', finetuning: 'full', max_steps: 500 }) },
   { name: 'trl-dpo-lora-2gpu', spec: twoGpus, train: train({ framework: 'trl', method: 'dpo' }) },
   { name: 'hf-sft-lora-2gpu', spec: twoGpus, train: train({ framework: 'hf' }) },
+  // Evaluation during training (eval_steps): the eval loss on validation examples the launcher writes.
+  { name: 'trl-sft-eval-steps', spec: llmSpec(), train: train({ framework: 'trl', eval_steps: 50 }) },
+  { name: 'llamafactory-sft-eval-steps', spec: llmSpec(), train: train({ eval_steps: 50 }) },
   { name: 'hf-dpo-full', spec: llmSpec(), train: train({ framework: 'hf', method: 'dpo', finetuning: 'full', precision: 'fp16' }) },
   {
     name: 'hf-memory-adapted',

@@ -5,13 +5,15 @@
 // in its own trainer log, a metric in metrics.json. A child that only trains longer continues its
 // parent's adapter (warm start); its first logged loss shows the load. The runs of trl sft,
 // llamafactory sft and hf full fine-tuning also have tracking.tensorboard.framework_logs on (the
-// frameworks' own TensorBoard event files); hf DPO has it off. Skips, saying so, only when the venv
-// is absent.
+// frameworks' own TensorBoard event files); hf DPO has it off. The trl and llamafactory SFT runs
+// evaluate during training too (train.eval_steps): their eval loss reaches the engine as progress
+// lines, which the rung monitor ranks nodes by. Skips, saying so, only when the venv is absent.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Experiment } from '../../../src/engine';
+import { parseProgressLine, type ProgressFields } from '../../../src/engine/executor/progress';
 import { assertFrameworkLogs, eventFiles, FRAMEWORK_LOGS_ON } from './frameworkLogs';
 import { losses, runChild, runNode, SKIP, TRAIN, type RealRun } from './realHelpers';
 
@@ -50,6 +52,22 @@ function assertProduced(exp: Experiment, id: string, ckpt: string, kind: 'adapte
   assert.equal(typeof exp.tree.get(id).result?.score, 'number');
 }
 
+const EVAL_STEPS = 4;
+
+/**
+ * The run's train log has one evaluation during training per EVAL_STEPS, each an eval loss on the
+ * validation examples, as the engine's progress parser reads it (what the rung monitor observes).
+ */
+function assertEvaluations(run: RealRun): void {
+  const log = readFileSync(run.exp.nodePath(run.id, 'logs', 'train.log'), 'utf8');
+  const evals = log.split('\n').map(parseProgressLine).filter((p): p is ProgressFields => p?.evalMetric !== undefined);
+  const steps = Array.from({ length: TRAIN.max_steps / EVAL_STEPS }, (_, k) => (k + 1) * EVAL_STEPS);
+  assert.deepEqual(evals.map((e) => [e.step, e.total, e.evalMetric]), steps.map((s) => [s, TRAIN.max_steps, 'loss']), log.slice(-3000));
+  assert.ok(evals.every((e) => e.evalValue !== undefined && Number.isFinite(e.evalValue) && e.evalValue > 0), JSON.stringify(evals));
+  const logged = readFileSync(join(run.ckpt, 'trainer_log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { current_steps: number; eval_loss?: number });
+  assert.deepEqual(logged.filter((r) => typeof r.eval_loss === 'number').map((r) => r.current_steps), steps, 'the eval losses are in trainer_log.jsonl too');
+}
+
 test('hf: SFT with LoRA on the tiny Llama, through prepare → train → evaluate; a longer child continues its adapter', { skip: SKIP }, async () => {
   const parent = await runNode('hf');
   assertProduced(parent.exp, parent.id, parent.ckpt);
@@ -57,9 +75,10 @@ test('hf: SFT with LoRA on the tiny Llama, through prepare → train → evaluat
   parent.exp.close();
 });
 
-test('trl: `trl sft` from the rendered config, LoRA, on the tiny Llama, logging to TensorBoard; a longer child continues its adapter', { skip: SKIP }, async () => {
-  const parent = await runNode('trl', {}, { spec: FRAMEWORK_LOGS_ON });
+test('trl: `trl sft` from the rendered config, LoRA, on the tiny Llama, logging to TensorBoard and evaluating every eval_steps; a longer child continues its adapter', { skip: SKIP }, async () => {
+  const parent = await runNode('trl', { eval_steps: EVAL_STEPS }, { spec: FRAMEWORK_LOGS_ON });
   assertProduced(parent.exp, parent.id, parent.ckpt);
+  assertEvaluations(parent);
   await assertFrameworkLogs(parent);
   const child = await assertWarmChild(parent, /--trex_init_adapter nodes\/n0000\/ckpt/);
   assert.match(child.log, /note: warm start: continuing the adapter in nodes\/n0000\/ckpt/, 'TRL trained the loaded adapter');
@@ -67,11 +86,12 @@ test('trl: `trl sft` from the rendered config, LoRA, on the tiny Llama, logging 
 });
 
 // LLaMA-Factory's warm start runs over ssh in test/engine/backends/ssh/llmSearch.test.ts (its first loss below the parent's too).
-test('llamafactory: `llamafactory-cli train` SFT LoRA with the rendered dataset_info.json, on the tiny Llama, logging to TensorBoard', { skip: SKIP }, async () => {
-  const run = await runNode('llamafactory', {}, { spec: FRAMEWORK_LOGS_ON });
+test('llamafactory: `llamafactory-cli train` SFT LoRA with the rendered dataset_info.json, on the tiny Llama, logging to TensorBoard and evaluating every eval_steps', { skip: SKIP }, async () => {
+  const run = await runNode('llamafactory', { eval_steps: EVAL_STEPS }, { spec: FRAMEWORK_LOGS_ON });
   const { exp, id, ckpt } = run;
   assert.ok(existsSync(join(exp.dir, 'nodes', id, 'run', 'llamafactory', 'dataset_info.json')));
   assertProduced(exp, id, ckpt);
+  assertEvaluations(run);
   await assertFrameworkLogs(run);
   exp.close();
 });

@@ -69,6 +69,14 @@ class LaunchTests(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(self.progress(r.stdout)[-1], {"step": 16, "total": 16, "epoch": 1.0})
 
+    def test_llamafactory_eval_loss_row_becomes_an_evaluation_line(self):
+        ckpt = os.path.join(self.dir, "ckpt")
+        evaluated = FAKE_LF + "    f.write(json.dumps({'current_steps': 15, 'total_steps': 15, 'eval_loss': 1.234567, 'epoch': 1.0}) + '\\n')\n"
+        r = run_cli(self.dir, "launch", "--framework", "llamafactory", "--out", ckpt, "--", sys.executable, self.script(evaluated), ckpt)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.progress(r.stdout)[-1], {"step": 15, "total": 15, "eval_metric": "loss", "eval_value": 1.2346})
+        self.assertEqual(len(self.progress(r.stdout)), 4, "one progress line per row")
+
     def test_exit_code_passes_through_and_missing_tool_is_named(self):
         r = run_cli(self.dir, "launch", "--framework", "trl", "--out", "ckpt", "--", sys.executable, "-c", "raise SystemExit(3)")
         self.assertEqual(r.returncode, 3)
@@ -154,3 +162,57 @@ class TrlFloorAndLauncherTest(unittest.TestCase):
         self.assertEqual(trl_compat.pop_option(["--config", "x.yaml"], trl_compat.INIT_ADAPTER), (None, ["--config", "x.yaml"]))
         with self.assertRaises(SystemExit):
             trl_compat.pop_option(["--config", "x.yaml", trl_compat.INIT_ADAPTER], trl_compat.INIT_ADAPTER)
+
+
+class EvaluationSetUpTest(unittest.TestCase):
+    """The validation examples a TRL or LLaMA-Factory run evaluates on during training, or none."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp()
+        self.config = os.path.join(self.dir, "train.yaml")
+        with open(self.config, "w") as f:
+            f.write("dataset: trex_train\neval_dataset: trex_eval\neval_strategy: steps\neval_steps: 4\n"
+                    "per_device_eval_batch_size: 2\nlearning_rate: 0.001\n")
+        self.rows = os.path.join(self.dir, "eval.jsonl")
+
+    def validation(self, rows):
+        path = os.path.join(self.dir, "validation.jsonl")
+        with open(path, "w") as f:
+            f.writelines(json.dumps(r) + "\n" for r in rows)
+        return path
+
+    def test_llamafactory_gets_the_rows_and_its_config_as_rendered(self):
+        from trex_llm import launch
+        data = self.validation([{"prompt": [{"role": "user", "content": "q"}], "reference": "a"}])
+        cmd = ["llamafactory-cli", "train", self.config]
+        self.assertEqual(launch.set_up_evaluation("llamafactory", cmd, data, self.rows, False), cmd)
+        with open(self.rows) as f:
+            self.assertEqual([json.loads(l)["messages"][-1] for l in f], [{"role": "assistant", "content": "a"}])
+
+    def test_trl_through_trl_compat_is_told_where_the_rows_are(self):
+        from trex_llm import launch
+        data = self.validation([{"prompt": [{"role": "user", "content": "q"}], "reference": "a"}])
+        cmd = launch.set_up_evaluation("trl", ["python", "trl_compat.py", "sft", "--config", self.config], data, self.rows, True)
+        self.assertEqual(cmd[-2:], ["--trex_eval_data", self.rows])
+
+    def test_without_text_answers_the_evaluation_keys_are_dropped_with_a_note(self):
+        import contextlib
+        import io
+        import yaml
+        from trex_llm import launch
+        data = self.validation([{"prompt": [{"role": "user", "content": "q"}], "reference": ["a", "b"]}])
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            cmd = launch.set_up_evaluation("llamafactory", ["llamafactory-cli", "train", self.config], data, self.rows, False)
+        self.assertIn("note: no evaluations during training", out.getvalue())
+        resolved = os.path.join(self.dir, "train.resolved.yaml")
+        self.assertEqual(cmd, ["llamafactory-cli", "train", resolved])
+        with open(resolved) as f:
+            self.assertEqual(yaml.safe_load(f), {"dataset": "trex_train", "learning_rate": 0.001})
+        self.assertFalse(os.path.exists(self.rows))
+
+    def test_trl_outside_this_python_trains_without_evaluations(self):
+        from trex_llm import launch
+        data = self.validation([{"prompt": [{"role": "user", "content": "q"}], "reference": "a"}])
+        cmd = launch.set_up_evaluation("trl", ["/opt/trl", "sft", "--config", self.config], data, self.rows, False)
+        self.assertEqual(cmd, ["/opt/trl", "sft", "--config", os.path.join(self.dir, "train.resolved.yaml")])
