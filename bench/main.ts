@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   }
   if (only.has('reuse')) {
     log('reuse: live searches with reuse (and early stopping) on and off');
-    rows.push(...(await benchReuse(specOf('addition-mix'), 'addition-mix', quick ? 6 : 12, log)));
+    rows.push(...(await benchReuse(specOf('sentiment-full'), 'sentiment-full', quick ? 6 : 12, log)));
   }
   if (only.has('engine')) {
     log('engine: overhead and slot utilization');
