@@ -71,7 +71,7 @@ export interface EfficiencyResult {
 }
 
 /** The grids UCT's small-budget settings were chosen on (bench/tuneSearch.ts); the rest are held out. */
-export const TUNING_GRIDS = ['addition', 'dates'];
+export const TUNING_GRIDS = ['addition', 'dates', 'addition-mix'];
 const SHORT_BUDGET = 8;
 
 const fmt = (xs: number[]) => `${mean(xs).toFixed(3)} ± ${stdev(xs).toFixed(3)}`;

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { examplesDir, packageRoot } from '../src/engine';
 import { benchEfficiency } from './efficiency';
-import { loadOrComputeGrid } from './grid';
+import { gridTaskDir, loadOrComputeGrid } from './grid';
 import { loadUserGrid } from './userGrid';
 import { benchOverhead, benchReuse } from './live';
 import { lineChartSvg, writeChart } from './plot';
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   // (an exhaustive grid of the LLM examples would train for hours); their tables are cached in
   // bench/results/grid/.
   const benchGridsDir = join(packageRoot(), 'bench', 'grids');
-  const taskDir = (t: string) => (existsSync(join(benchGridsDir, t, 'trex.yaml')) ? join(benchGridsDir, t) : join(examplesDir(), t));
+  const taskDir = gridTaskDir;
   const specOf = (t: string) => readFileSync(join(taskDir(t), 'trex.yaml'), 'utf8');
   const microExamples = readdirSync(examplesDir())
     .filter((n) => existsSync(join(examplesDir(), n, 'trex.yaml')) && /^base_model:\s*micro-gpt\s*$/m.test(specOf(n)))
