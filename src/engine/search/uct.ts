@@ -8,9 +8,10 @@
 // otherwise the search descends into the child with the highest value + c·sqrt(ln N / N_child).
 //
 // Short budgets change the trade-off (the tuning knobs are `UctTuning`, chosen on the benchmark's
-// tuning grids only, addition and dates; bench/tuneSearch.ts). Measured there over 20 seeds: an
-// endgame of 10 runs lifts UCT @16 from 0.876 to 0.940 (greedy: 0.890); fewer children per later
-// expansion and exploration decay did not help and are off by default.
+// tuning grids only, addition, dates and addition-mix; bench/tuneSearch.ts). Measured there over 20
+// seeds, with the offline proposer's two-knob moves: an endgame of 12 runs gives UCT @16 0.859
+// (endgame 6: 0.810, 10: 0.838, 15: 0.797; greedy: 0.795); fewer children per later expansion
+// and exploration decay did not help and are off by default.
 // - a budget of at most `greedyBudget` runs is too short for exploration to pay off: UCT expands
 //   the best node so far, one child at a time, so every run informs the next choice;
 // - in the last `endgame` runs of any budget the search exploits the best node's neighbourhood
@@ -38,7 +39,7 @@ export interface UctTuning {
   explorationDecay: number;
 }
 
-export const DEFAULT_UCT_TUNING: UctTuning = { greedyBudget: 8, endgame: 10, shortBudget: 16, shortChildren: undefined, explorationDecay: 0 };
+export const DEFAULT_UCT_TUNING: UctTuning = { greedyBudget: 8, endgame: 12, shortBudget: 16, shortChildren: undefined, explorationDecay: 0 };
 
 /** Budgets (in training runs) up to this size are searched greedily. */
 export const SMALL_BUDGET = DEFAULT_UCT_TUNING.greedyBudget;
