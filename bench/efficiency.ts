@@ -4,7 +4,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Experiment, initExperiment, OfflineProposer, POLICIES, Search, type PolicyName, type SearchSettings, type SelectionPolicy, type Proposer } from '../src/engine';
+import { configHash, Experiment, initExperiment, OfflineProposer, POLICIES, Search, type PolicyName, type SearchSettings, type SelectionPolicy, type Proposer } from '../src/engine';
 import { utilityNormalizer, type GridTable } from './grid';
 import { mean, stdev, type Row } from './report';
 import { tableBackend } from './tableBackend';
@@ -33,7 +33,9 @@ export async function traceSearch(specText: string, table: GridTable, policy: Po
   initExperiment(dir, specText);
   const exp = Experiment.open(dir);
   try {
-    const byHash = new Map(table.entries.map((e) => [e.hash, e]));
+    // Keyed by the configuration's hash as the engine computes it now: a cached table keeps the
+    // hashes of the day it was trained, and the hash's definition may have changed since.
+    const byHash = new Map(table.entries.map((e) => [configHash(exp.spec, e.config), e]));
     const backend = tableBackend(
       dir,
       (id) => {

@@ -5,10 +5,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, cpSync } from 'node
 import { join } from 'node:path';
 import {
   configHash,
+  examplesDir,
   Experiment,
   initExperiment,
   knobValues,
   LocalBackend,
+  packageRoot,
   runnerDir,
   Search,
   setPath,
@@ -83,9 +85,18 @@ export function intermediateEvals(trainLog: string): Pick<GridEntry, 'steps' | '
   return steps.length > 0 && totalSteps !== undefined ? { steps, totalSteps } : {};
 }
 
+/** A grid task's folder: the benchmark's own grids (bench/grids/<name>) first, else the example of that name. */
+export function gridTaskDir(name: string): string {
+  const own = join(packageRoot(), 'bench', 'grids', name);
+  return existsSync(join(own, 'trex.yaml')) ? own : join(examplesDir(), name);
+}
+
 const nothing: Proposer = { name: 'none', propose: async () => ({ proposals: [], dropped: [] }) };
 
-export async function loadOrComputeGrid(exampleDir: string, cacheDir: string, workDir: string, log: (s: string) => void): Promise<GridTable> {
+export async function loadOrComputeGrid(exampleDir: string, cacheDir: string, workDir: string, log: (s: string) => void): Promise<GridTable>;
+/** With `cachedOnly`, a grid that is not cached yet is null instead of trained. */
+export async function loadOrComputeGrid(exampleDir: string, cacheDir: string, workDir: string, log: (s: string) => void, opts: { cachedOnly: true }): Promise<GridTable | null>;
+export async function loadOrComputeGrid(exampleDir: string, cacheDir: string, workDir: string, log: (s: string) => void, opts: { cachedOnly?: boolean } = {}): Promise<GridTable | null> {
   const specText = readFileSync(join(exampleDir, 'trex.yaml'), 'utf8');
   const taskName = exampleDir.split('/').pop()!;
   const tmpSpecDir = join(workDir, `grid-${taskName}`);
@@ -97,6 +108,10 @@ export async function loadOrComputeGrid(exampleDir: string, cacheDir: string, wo
   if (existsSync(cacheFile)) {
     exp.close();
     return JSON.parse(readFileSync(cacheFile, 'utf8')) as GridTable;
+  }
+  if (opts.cachedOnly) {
+    exp.close();
+    return null;
   }
   const configs = gridConfigs(spec);
   log(`  ${taskName}: running the exhaustive grid, ${configs.length} configurations (cached afterwards in ${cacheFile})`);

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { examplesDir, packageRoot } from '../src/engine';
 import { benchEfficiency } from './efficiency';
-import { loadOrComputeGrid, type GridTable } from './grid';
+import { gridTaskDir, loadOrComputeGrid, type GridTable } from './grid';
 import { benchEarlyStopping, hasIntermediateEvals } from './earlyStopping';
 import { loadUserGrid } from './userGrid';
 import { benchOverhead, benchReuse } from './live';
@@ -45,8 +45,7 @@ async function main(): Promise<void> {
   // (an exhaustive grid of the LLM examples would train for hours); their tables are cached in
   // bench/results/grid/.
   const benchGridsDir = join(packageRoot(), 'bench', 'grids');
-  const taskDir = (t: string) => (existsSync(join(benchGridsDir, t, 'trex.yaml')) ? join(benchGridsDir, t) : join(examplesDir(), t));
-  const specOf = (t: string) => readFileSync(join(taskDir(t), 'trex.yaml'), 'utf8');
+  const specOf = (t: string) => readFileSync(join(gridTaskDir(t), 'trex.yaml'), 'utf8');
   const microExamples = readdirSync(examplesDir())
     .filter((n) => existsSync(join(examplesDir(), n, 'trex.yaml')) && /^base_model:\s*micro-gpt\s*$/m.test(specOf(n)))
     .sort();
@@ -60,7 +59,7 @@ async function main(): Promise<void> {
   }
   const tables: { name: string; specText: string; table: GridTable }[] = [];
   if (only.has('efficiency') || only.has('early-stopping')) {
-    for (const t of tasks) tables.push({ name: t, specText: specOf(t), table: await loadOrComputeGrid(taskDir(t), gridDir, work, log) });
+    for (const t of tasks) tables.push({ name: t, specText: specOf(t), table: await loadOrComputeGrid(gridTaskDir(t), gridDir, work, log) });
   }
   if (only.has('efficiency')) {
     log(`efficiency: ${tasks.join(', ')}`);
@@ -127,7 +126,7 @@ async function main(): Promise<void> {
     '',
     `Machine: ${process.platform} ${process.arch}, ${require('node:os').cpus().length} cores, Node ${process.version}. Last run (${[...only].join(', ')}) took ${((Date.now() - started) / 1000).toFixed(0)} s.`,
     '',
-    'How to read it: search efficiency replays each task\'s exhaustive grid (every configuration really trained once on this machine, cached in `bench/results/grid/`), so each policy × seed search costs seconds; scores are normalized between the baseline (0) and the grid\'s best validation score (1). The pick is always made on validation; its held-out test score is reported beside it. Each budget (8, 16 runs) is its own search. Optuna (the real `optuna` in `.venv-bench`, through `bench/optuna_driver.py`) searches the same tables over the declared knobs as categoricals: its baseline counts as run 1 as in TREX, and a configuration it asks for again costs no run (generous to Optuna). UCT\'s budget rules (greedy within 8 runs, exploit the best node in the last 10) and the offline proposer\'s surrogate were chosen on the addition and dates grids (`bench/tuneSearch.ts`); extraction and sentiment are held out. Reuse and engine rows come from live searches with real training.',
+    'How to read it: search efficiency replays each task\'s exhaustive grid (every configuration really trained once on this machine, cached in `bench/results/grid/`), so each policy × seed search costs seconds; scores are normalized between the baseline (0) and the grid\'s best validation score (1). The pick is always made on validation; its held-out test score is reported beside it. Each budget (8, 16 runs) is its own search. Optuna (the real `optuna` in `.venv-bench`, through `bench/optuna_driver.py`) searches the same tables over the declared knobs as categoricals: its baseline counts as run 1 as in TREX, and a configuration it asks for again costs no run (generous to Optuna). UCT\'s budget rules (greedy within 8 runs, exploit the best node in the last 12) and the offline proposer\'s surrogate and two-knob moves were chosen on the tuning grids (addition, dates; `bench/tuneSearch.ts`); extraction, sentiment, sentiment-full and sentiment-lora are held out. Reuse and engine rows come from live searches with real training.',
     '',
     markdownTable(rows),
     '',

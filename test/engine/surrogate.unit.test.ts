@@ -1,5 +1,6 @@
 // The offline proposer's main-effects surrogate: knob values are judged by every result in the
-// tree, and two moves that each helped are combined at once.
+// tree, two moves that each helped are combined at once, and on a plateau two untried moves are
+// tried together.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { computeInsights, Experiment, getPath, initExperiment, MemoryBackend, microStageOutputs, NodeExecutor, OfflineProposer, readExample, Rng, setPath, type NodeConfig } from '../../src/engine';
@@ -12,13 +13,13 @@ function scoreOf(c: NodeConfig): number {
   return t.learning_rate * 20 + t.epochs / 100;
 }
 
-async function scoredTree(): Promise<{ exp: Experiment; root: string }> {
+async function scoredTree(score: (c: NodeConfig) => number = scoreOf): Promise<{ exp: Experiment; root: string }> {
   const exp = (() => {
     const dir = tempDir('trex-unit-surrogate-');
     initExperiment(dir, readExample('addition').text);
     return Experiment.open(dir);
   })();
-  const backend = new MemoryBackend(exp.dir, (s) => microStageOutputs(s, 'exact_match', { validation: scoreOf(exp.readNodeConfig(s.nodeId)) }));
+  const backend = new MemoryBackend(exp.dir, (s) => microStageOutputs(s, 'exact_match', { validation: score(exp.readNodeConfig(s.nodeId)) }));
   const executor = new NodeExecutor(exp, backend, { reuse: { dedupe: true, data_cache: true, warm_start: false }, threads: 1 });
   const base: NodeConfig = { recipe: exp.spec.baseline.recipe as never, train: exp.spec.baseline.train as never };
   const root = exp.createNode({ parent: null, origin: 'root', title: 'baseline', plan: '# baseline\n', config: base, changes: [] });
@@ -55,12 +56,27 @@ test('with the surrogate, the proposer combines the two moves that each helped; 
   const p = withModel.proposals[0];
   assert.deepEqual(p.changes.map((c) => [c.path, c.to]).sort(), [['train.epochs', 10], ['train.learning_rate', 0.01]]);
   assert.ok(scoreOf(p.config) > Math.max(...[...exp.tree.nodes.values()].map((n) => n.result!.score)), 'the combination beats every result so far');
-  // While single moves remain, the only pair offered is the one of two moves that helped.
-  const wide = await new OfflineProposer({ surrogate: true }).propose({ ...ctx, k: 4 });
+  // With combine: 'helped', while single moves remain the only pair offered is the one of two moves that helped.
+  const wide = await new OfflineProposer({ surrogate: true, combine: 'helped' }).propose({ ...ctx, k: 4 });
   assert.equal(wide.proposals.length, 4);
   const pairs = wide.proposals.filter((x) => x.changes.length === 2).map((x) => x.changes.map((c) => c.path).sort().join('+'));
   assert.deepEqual(pairs, ['train.epochs+train.learning_rate']);
   const plain = await new OfflineProposer({ surrogate: false, temperature: 0.001 }).propose(ctx);
   assert.equal(plain.proposals[0].changes.length, 1, 'one-knob mutation while single steps remain');
+  exp.close();
+});
+
+test('on a plateau (no move changed the score) combine: any also offers pairs of untried moves; the default (helped) does not', async () => {
+  const { exp, root } = await scoredTree(() => 0.5);
+  // Four single moves are left unseen (lr 0.01, lr 0.001 and epochs 10 ran): k = 4 leaves room for them all.
+  const ctx = { exp, parentId: root, k: 4, rng: new Rng(5), insights: computeInsights(exp.tree), knownHashes: new Set([...exp.tree.nodes.values()].map((n) => n.configHash)), guidance: '' };
+  const untried = (path: string) => !['train.learning_rate', 'train.epochs'].includes(path);
+  const withAny = await new OfflineProposer({ combine: 'any' }).propose(ctx);
+  const untriedPairs = withAny.proposals.filter((p) => p.changes.length === 2 && p.changes.every((c) => untried(c.path)));
+  assert.ok(untriedPairs.length > 0, 'two knobs never moved are probed in one run');
+  for (const p of untriedPairs) assert.notEqual(p.changes[0].path, p.changes[1].path);
+  const helpedOnly = await new OfflineProposer().propose(ctx);
+  assert.ok(helpedOnly.proposals.length > 0);
+  assert.ok(helpedOnly.proposals.every((p) => p.changes.length === 1), 'nothing helped, and single moves remain: no pairs');
   exp.close();
 });

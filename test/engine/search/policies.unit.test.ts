@@ -90,7 +90,8 @@ test('uct with a budget of 8 runs expands the best child before the root gets a 
   const t = new TreeBuilder().node('r', null, 0.3).node('a', 'r', 0.4).node('b', 'r', 0.6).node('c', 'r', 0.5).node('a1', 'a', 0.35).build();
   assert.equal(select('uct', ctx(t)), 'r', 'unbounded: the root widens');
   assert.equal(select('uct', ctx(t, {}, [], { runsLeft: 3, runsBudget: 8 })), 'b', 'budget 8: the best node is expanded');
-  assert.equal(select('uct', ctx(t, {}, [], { runsLeft: 11, runsBudget: 16 })), 'r', 'budget 16: full UCT');
+  // Five runs spent and more left than the endgame: full UCT.
+  assert.equal(select('uct', ctx(t, {}, [], { runsLeft: ENDGAME_RUNS + 1, runsBudget: 5 + ENDGAME_RUNS + 1 })), 'r', 'a longer budget: full UCT');
 });
 
 test('uct with a small budget skips exhausted, failed and pruned nodes and breaks ties by id', () => {
